@@ -1,0 +1,33 @@
+"""Parsing of dates and amounts as departments type them: pure polars expressions over text."""
+
+from __future__ import annotations
+
+import polars as pl
+
+_EXCEL_EPOCH = pl.date(1899, 12, 30)  # Excel's day 0 (it counts the phantom 1900-02-29)
+
+
+def parse_date_expr(text: pl.Expr) -> pl.Expr:
+    """Text → Date, accepting 2026-11-03, 2026/11/3, 2026.11.3, 2026年11月3日, 20261103,
+    an Excel serial number (46329) and datetime text (2026-11-03 08:00:00). Null when unrecognised."""
+    s = text.cast(pl.String).str.normalize("NFKC").str.strip_chars()
+    dashed = (
+        s.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+        .str.replace_all(r"[年月/.]", "-")
+        .str.replace(r"日$", "")
+    )
+    serial = s.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int32, strict=False)
+    parsed = pl.coalesce(
+        dashed.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        s.str.extract(r"^(\d{8})$", 1).str.strptime(pl.Date, "%Y%m%d", strict=False),
+        pl.when(serial.is_between(1, 80000)).then(_EXCEL_EPOCH + pl.duration(days=serial)),
+    )
+    return pl.when(parsed.dt.year().is_between(1900, 2100)).then(parsed)
+
+
+def parse_amount_expr(text: pl.Expr) -> pl.Expr:
+    """Text → Float64 yuan, accepting 1,234.5 / 1234元 / ¥1234 / 1.2万元 / full-width digits."""
+    s = text.cast(pl.String).str.normalize("NFKC").str.strip_chars()
+    is_wan = s.str.contains("万")
+    digits = s.str.replace_all(r"[,，\s元¥￥万]|人民币", "").cast(pl.Float64, strict=False)
+    return pl.when(is_wan).then(digits * 10_000).otherwise(digits)

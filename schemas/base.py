@@ -1,0 +1,125 @@
+"""Declarative source definitions and the pandera schemas built from them.
+
+A *source* is one feed: the household registry or one department's extract. Its definition says
+which header wordings are accepted for each canonical field, what type the field has, whether it is
+required, what the natural key of a row is, and what a row means. Adding a department is adding a
+definition module here; no reader, loader or schema code changes.
+
+Validation follows the recipe in STACK.md: every column is read as text, the pandera schema checks
+the text (so a bad value is reported with what the person typed), valid rows are cast afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandera.polars as pa
+import polars as pl
+
+from pipelines.normalize.values import parse_amount_expr, parse_date_expr
+
+FieldType = Literal["text", "id_number", "name", "date", "amount", "int", "enum"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical field of a source."""
+
+    name: str
+    """English snake_case name used in the warehouse and in rules."""
+    label: str
+    """The Chinese label shown to people (quarantine reasons, workbooks)."""
+    aliases: tuple[str, ...] = ()
+    """Header wordings departments use for this field (the label is always accepted too)."""
+    type: FieldType = "text"
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    """For enum fields: the accepted values."""
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (self.label, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One feed: the registry or a department extract."""
+
+    name: str
+    """Machine name, also the raw table name (raw.<name>)."""
+    department: str
+    """The sending department, in Chinese (医保局 …)."""
+    meaning: str
+    """What one row is, in words."""
+    fields: tuple[Field, ...]
+    natural_key: tuple[str, ...]
+    """Fields that identify a row across resends (cumulative extracts are deduplicated on it)."""
+    date_field: str | None = None
+    """The field that places a row in time (used by rule windows)."""
+    causes: tuple[str, ...] = ()
+    """Risk causes this source can evidence."""
+    one_of: tuple[str, ...] = ("id_number", "name")
+    """A row needs at least one of these to be about somebody."""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"source {self.name!r} has no field {name!r}; it has {[f.name for f in self.fields]}")
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+def _not_blank(col: str) -> pl.Expr:
+    return pl.col(col).is_not_null() & (pl.col(col).str.strip_chars() != "")
+
+
+def _check_for(f: Field) -> list[pa.Check]:
+    """Vectorised text checks for one field; blank values pass (requiredness is checked separately)."""
+
+    def blank_or(ok: pl.Expr) -> pl.Expr:
+        return ~_not_blank(f.name) | ok
+
+    if f.type == "date":
+        expr = blank_or(parse_date_expr(pl.col(f.name)).is_not_null())
+        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：日期无法识别")]
+    if f.type in ("amount", "int"):
+        expr = blank_or(parse_amount_expr(pl.col(f.name)).is_not_null())
+        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：不是有效数值")]
+    if f.type == "enum" and f.choices:
+        expr = blank_or(pl.col(f.name).str.strip_chars().is_in(list(f.choices)))
+        allowed = "/".join(f.choices)
+        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：应为 {allowed}")]
+    return []
+
+
+def build_schema(source: Source) -> pa.DataFrameSchema:
+    """The pandera schema over the all-text frame of a source (canonical column names)."""
+    columns = {}
+    for f in source.fields:
+        checks = _check_for(f)
+        if f.required:
+            checks.append(
+                pa.Check(
+                    lambda data, c=f.name: data.lazyframe.select(_not_blank(c)),
+                    error=f"{f.label}：必填项为空",
+                )
+            )
+        columns[f.name] = pa.Column(pl.String, checks=checks, nullable=True, required=False)
+    one_of = [c for c in source.one_of if c in source.field_names]
+    frame_checks = []
+    if one_of:
+        labels = "或".join(source.field(c).label for c in one_of)
+
+        def _someone(data, cols=tuple(one_of)):
+            present = [c for c in cols if c in data.lazyframe.collect_schema().names()]
+            if not present:
+                return data.lazyframe.select(pl.lit(False).alias("ok"))
+            return data.lazyframe.select(pl.any_horizontal([_not_blank(c) for c in present]).alias("ok"))
+
+        frame_checks.append(pa.Check(_someone, error=f"{labels}至少填一项"))
+    return pa.DataFrameSchema(columns, checks=frame_checks, name=source.name, strict=False)

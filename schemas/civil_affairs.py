@@ -1,0 +1,21 @@
+from schemas.base import Field, Source, build_schema
+from schemas.common import address_field, id_field, name_field
+
+SOURCE = Source(
+    name="civil_affairs",
+    department="民政局",
+    meaning="一次救助纳入、退出或一例死亡火化登记",
+    fields=(
+        name_field("救助对象姓名", "逝者姓名"),
+        id_field(),
+        Field("programme", "救助类型", aliases=("业务类型", "救助类别", "事项"),
+              type="enum", choices=("低保", "特困", "临时救助", "低保退出", "特困退出", "死亡火化"), required=True),
+        Field("event_date", "办理日期", aliases=("审批日期", "救助日期", "火化日期", "日期"), type="date", required=True),
+        Field("amount", "救助金额", aliases=("金额", "发放金额"), type="amount"),
+        address_field(),
+    ),
+    natural_key=("id_number", "name", "programme", "event_date"),
+    date_field="event_date",
+    causes=("assistance",),
+)
+SCHEMA = build_schema(SOURCE)

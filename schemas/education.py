@@ -1,0 +1,24 @@
+from schemas.base import Field, Source, build_schema
+from schemas.common import address_field, id_field, name_field
+
+SOURCE = Source(
+    name="education",
+    department="教育局",
+    meaning="一名学生的学籍状态与自付费用",
+    fields=(
+        name_field(),
+        id_field("学籍号(身份证)"),
+        Field("school", "学校", aliases=("学校名称", "就读学校")),
+        Field("stage", "学段", aliases=("就读学段", "学习阶段"),
+              type="enum", choices=("学前", "小学", "初中", "高中", "中职", "高职", "本科", "研究生")),
+        Field("status", "学籍状态", aliases=("在校状态", "就学状态"),
+              type="enum", choices=("在读", "休学", "辍学", "失学", "毕业", "转学"), required=True),
+        Field("self_paid", "自付费用", aliases=("学年自付费用", "个人承担费用"), type="amount"),
+        Field("report_date", "填报日期", aliases=("统计日期", "状态日期"), type="date", required=True),
+        address_field(),
+    ),
+    natural_key=("id_number", "name", "status", "report_date"),
+    date_field="report_date",
+    causes=("schooling",),
+)
+SCHEMA = build_schema(SOURCE)
