@@ -5,6 +5,8 @@ which header wordings are accepted for each canonical field, what type the field
 required, what the natural key of a row is, and what a row means. Adding a department is adding a
 definition module here; no reader, loader or schema code changes.
 
+Check errors read "中文原因 | English reason": quarantine keeps both.
+
 Validation follows the recipe in STACK.md: every column is read as text, the pandera schema checks
 the text (so a bad value is reported with what the person typed), valid rows are cast afterwards.
 """
@@ -86,14 +88,14 @@ def _check_for(f: Field) -> list[pa.Check]:
 
     if f.type == "date":
         expr = blank_or(parse_date_expr(pl.col(f.name)).is_not_null())
-        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：日期无法识别")]
+        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：日期无法识别 | {f.name}: unrecognised date")]
     if f.type in ("amount", "int"):
         expr = blank_or(parse_amount_expr(pl.col(f.name)).is_not_null())
-        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：不是有效数值")]
+        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：不是有效数值 | {f.name}: not a number")]
     if f.type == "enum" and f.choices:
         expr = blank_or(pl.col(f.name).str.strip_chars().is_in(list(f.choices)))
         allowed = "/".join(f.choices)
-        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：应为 {allowed}")]
+        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：应为 {allowed} | {f.name}: expected one of {allowed}")]
     return []
 
 
@@ -106,7 +108,7 @@ def build_schema(source: Source) -> pa.DataFrameSchema:
             checks.append(
                 pa.Check(
                     lambda data, c=f.name: data.lazyframe.select(_not_blank(c)),
-                    error=f"{f.label}：必填项为空",
+                    error=f"{f.label}：必填项为空 | {f.name}: required value is empty",
                 )
             )
         columns[f.name] = pa.Column(pl.String, checks=checks, nullable=True, required=False)
@@ -121,5 +123,5 @@ def build_schema(source: Source) -> pa.DataFrameSchema:
                 return data.lazyframe.select(pl.lit(False).alias("ok"))
             return data.lazyframe.select(pl.any_horizontal([_not_blank(c) for c in present]).alias("ok"))
 
-        frame_checks.append(pa.Check(_someone, error=f"{labels}至少填一项"))
+        frame_checks.append(pa.Check(_someone, error=f"{labels}至少填一项 | one of {', '.join(one_of)} is required"))
     return pa.DataFrameSchema(columns, checks=frame_checks, name=source.name, strict=False)

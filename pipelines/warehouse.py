@@ -1,0 +1,109 @@
+"""The DuckDB warehouse: connection, schemas by stage, and the tables every stage writes.
+
+Schemas: meta (batches, runs), raw (one table per source, typed), quarantine (rejected rows with
+reasons), core (persons, households from the registry), link (matches, facts per source),
+warn (warnings). Tables are created idempotently; each stage replaces or appends under its own key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from schemas import ALL_SOURCES, get_source
+from schemas.base import Source
+
+STAGE_SCHEMAS = ("meta", "raw", "quarantine", "core", "link", "warn", "analyst")
+
+SQL_TYPES = {"date": "DATE", "amount": "DOUBLE", "int": "DOUBLE"}
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; extensions never auto-install (no network at run time)."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def raw_columns(source: Source) -> list[tuple[str, str]]:
+    """Typed columns of raw.<source>: bookkeeping first, then the canonical fields."""
+    cols = [
+        ("batch_id", "VARCHAR"),
+        ("row_key", "VARCHAR"),
+        ("file", "VARCHAR"),
+        ("sheet", "VARCHAR"),
+        ("row_no", "BIGINT"),
+        ("id_damaged", "BOOLEAN"),
+    ]
+    cols += [(f.name, SQL_TYPES.get(f.type, "VARCHAR")) for f in source.fields]
+    return cols
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+DDL = """
+CREATE TABLE IF NOT EXISTS meta.batches (
+    batch_id VARCHAR PRIMARY KEY, source VARCHAR, period VARCHAR, file VARCHAR, sha256 VARCHAR,
+    status VARCHAR, message VARCHAR, encoding VARCHAR, sheets VARCHAR, unknown_columns VARCHAR,
+    rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, rows_ignored BIGINT,
+    loaded_at TIMESTAMP DEFAULT current_timestamp
+);
+CREATE TABLE IF NOT EXISTS meta.ignored (
+    batch_id VARCHAR, source VARCHAR, file VARCHAR, sheet VARCHAR, row_no BIGINT, reason VARCHAR
+);
+CREATE TABLE IF NOT EXISTS meta.runs (
+    run_id VARCHAR PRIMARY KEY, period VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
+    status VARCHAR, summary VARCHAR
+);
+CREATE TABLE IF NOT EXISTS quarantine.rows (
+    batch_id VARCHAR, source VARCHAR, file VARCHAR, sheet VARCHAR, row_no BIGINT,
+    column_name VARCHAR, value VARCHAR, reason_zh VARCHAR, reason_en VARCHAR, row_json VARCHAR
+);
+CREATE TABLE IF NOT EXISTS link.matches (
+    source VARCHAR, row_key VARCHAR, period VARCHAR, person_id VARCHAR, household_id VARCHAR,
+    match_status VARCHAR, match_method VARCHAR, match_score DOUBLE, match_evidence VARCHAR,
+    id_status VARCHAR
+);
+CREATE TABLE IF NOT EXISTS warn.warnings (
+    warning_id VARCHAR, period VARCHAR, household_id VARCHAR, township VARCHAR, village VARCHAR,
+    "group" VARCHAR, head_name VARCHAR, household_type VARCHAR, monitoring_type VARCHAR,
+    segment VARCHAR, person_ids VARCHAR, person_names VARCHAR, person_id_numbers VARCHAR,
+    rule_id VARCHAR, cause VARCHAR, cause_label VARCHAR, title VARCHAR, severity VARCHAR,
+    source VARCHAR, department VARCHAR, evidence VARCHAR, measures VARCHAR, row_keys VARCHAR,
+    match_evidence VARCHAR, match_score DOUBLE, status VARCHAR, first_seen VARCHAR,
+    PRIMARY KEY (period, household_id, rule_id)
+);
+"""
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for schema in STAGE_SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for stmt in DDL.split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+    for name in ALL_SOURCES:
+        cols = ", ".join(f"{_quote(c)} {t}" for c, t in raw_columns(get_source(name)))
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({cols})")
+
+
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:
+    """The first row or None (DuckDB 2.0 relations have no fetchone())."""
+    rows = con.sql(sql, params=params).fetchall() if params else con.sql(sql).fetchall()
+    return rows[0] if rows else None
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".", 1)
+    row = fetch_one(
+        con,
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    )
+    return bool(row and row[0])
