@@ -43,7 +43,7 @@ def raw_columns(source: Source) -> list[tuple[str, str]]:
     return cols
 
 
-def _quote(name: str) -> str:
+def quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -89,7 +89,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         if stmt.strip():
             con.execute(stmt)
     for name in ALL_SOURCES:
-        cols = ", ".join(f"{_quote(c)} {t}" for c, t in raw_columns(get_source(name)))
+        cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in raw_columns(get_source(name)))
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({cols})")
 
 

@@ -88,14 +88,29 @@ def _check_for(f: Field) -> list[pa.Check]:
 
     if f.type == "date":
         expr = blank_or(parse_date_expr(pl.col(f.name)).is_not_null())
-        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：日期无法识别 | {f.name}: unrecognised date")]
+        return [
+            pa.Check(
+                lambda data, e=expr: data.lazyframe.select(e),
+                error=f"{f.label}：日期无法识别 | {f.name}: unrecognised date",
+            )
+        ]
     if f.type in ("amount", "int"):
         expr = blank_or(parse_amount_expr(pl.col(f.name)).is_not_null())
-        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：不是有效数值 | {f.name}: not a number")]
+        return [
+            pa.Check(
+                lambda data, e=expr: data.lazyframe.select(e),
+                error=f"{f.label}：不是有效数值 | {f.name}: not a number",
+            )
+        ]
     if f.type == "enum" and f.choices:
         expr = blank_or(pl.col(f.name).str.strip_chars().is_in(list(f.choices)))
         allowed = "/".join(f.choices)
-        return [pa.Check(lambda data, e=expr: data.lazyframe.select(e), error=f"{f.label}：应为 {allowed} | {f.name}: expected one of {allowed}")]
+        return [
+            pa.Check(
+                lambda data, e=expr: data.lazyframe.select(e),
+                error=f"{f.label}：应为 {allowed} | {f.name}: expected one of {allowed}",
+            )
+        ]
     return []
 
 
@@ -123,5 +138,7 @@ def build_schema(source: Source) -> pa.DataFrameSchema:
                 return data.lazyframe.select(pl.lit(False).alias("ok"))
             return data.lazyframe.select(pl.any_horizontal([_not_blank(c) for c in present]).alias("ok"))
 
-        frame_checks.append(pa.Check(_someone, error=f"{labels}至少填一项 | one of {', '.join(one_of)} is required"))
+        frame_checks.append(
+            pa.Check(_someone, error=f"{labels}至少填一项 | one of {', '.join(one_of)} is required")
+        )
     return pa.DataFrameSchema(columns, checks=frame_checks, name=source.name, strict=False)

@@ -8,7 +8,14 @@ SOURCE = Source(
     fields=(
         name_field("房屋户主"),
         id_field(),
-        Field("grade", "鉴定等级", aliases=("房屋安全等级", "危险等级"), type="enum", choices=("A", "B", "C", "D", "A级", "B级", "C级", "D级"), required=True),
+        Field(
+            "grade",
+            "鉴定等级",
+            aliases=("房屋安全等级", "危险等级"),
+            type="enum",
+            choices=("A", "B", "C", "D", "A级", "B级", "C级", "D级"),
+            required=True,
+        ),
         Field("appraisal_date", "鉴定日期", aliases=("评定日期",), type="date", required=True),
         address_field("房屋地址"),
     ),

@@ -8,8 +8,14 @@ SOURCE = Source(
     fields=(
         name_field(),
         id_field(),
-        Field("event", "业务类型", aliases=("登记类型", "变动类型"),
-              type="enum", choices=("失业登记", "解除劳动合同", "就业登记", "返乡"), required=True),
+        Field(
+            "event",
+            "业务类型",
+            aliases=("登记类型", "变动类型"),
+            type="enum",
+            choices=("失业登记", "解除劳动合同", "就业登记", "返乡"),
+            required=True,
+        ),
         Field("event_date", "登记日期", aliases=("变动日期", "办理日期"), type="date", required=True),
         Field("employer", "原工作单位", aliases=("用人单位", "工作单位")),
         address_field(),

@@ -73,7 +73,10 @@ def find_header(grid: pl.DataFrame, source: Source, where: str) -> HeaderMap:
             best = (len(fields), pos)
     if best is None:
         expected = "、".join(f.label for f in source.fields if f.required or f.name in ("name", "id_number"))
-        raise HeaderError(where, f"no header row found in the first {HEADER_SCAN_ROWS} rows; expected columns like {expected}")
+        raise HeaderError(
+            where,
+            f"no header row found in the first {HEADER_SCAN_ROWS} rows; expected columns like {expected}",
+        )
     row = grid.row(best[1], named=True)
     mapping: dict[str, str] = {}
     unknown: list[str] = []
@@ -89,7 +92,10 @@ def find_header(grid: pl.DataFrame, source: Source, where: str) -> HeaderMap:
     missing = [f for f in source.fields if f.required and f.name not in mapping.values()]
     if missing:
         labels = ", ".join(f"{f.label} (accepted: {'/'.join(f.headers)})" for f in missing)
-        raise HeaderError(where, f"required column missing: {labels}; header row {row['row_no']} has {[row[c] for c in cols if row[c]]}")
+        raise HeaderError(
+            where,
+            f"required column missing: {labels}; header row {row['row_no']} has {[row[c] for c in cols if row[c]]}",
+        )
     if not ({"name", "id_number"} & set(mapping.values())):
         raise HeaderError(where, "neither a name column nor an ID number column was found")
     return HeaderMap(header_row_no=int(row["row_no"]), columns=mapping, unknown=tuple(unknown))

@@ -115,15 +115,23 @@ def _validate(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
         get_schema(source.name).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         return exc.failure_cases.filter(pl.col("index").is_not_null())
-    return pl.DataFrame(schema={"index": pl.Int32, "column": pl.String, "check": pl.String, "failure_case": pl.String})
+    return pl.DataFrame(
+        schema={"index": pl.Int32, "column": pl.String, "check": pl.String, "failure_case": pl.String}
+    )
 
 
 def _quarantine_rows(frame: pl.DataFrame, failures: pl.DataFrame, source: Source) -> pl.DataFrame:
     """One quarantine line per (row, failed check) with the value and a bilingual reason."""
     if failures.height == 0:
         return pl.DataFrame(
-            schema={"row_no": pl.Int64, "column_name": pl.String, "value": pl.String, "reason_zh": pl.String,
-                    "reason_en": pl.String, "row_json": pl.String}
+            schema={
+                "row_no": pl.Int64,
+                "column_name": pl.String,
+                "value": pl.String,
+                "reason_zh": pl.String,
+                "reason_en": pl.String,
+                "row_json": pl.String,
+            }
         )
     fields = source.field_names
     rows = frame.select("_idx", "row_no", pl.struct(fields).struct.json_encode().alias("row_json"))
@@ -132,7 +140,10 @@ def _quarantine_rows(frame: pl.DataFrame, failures: pl.DataFrame, source: Source
     return f.select(
         pl.col("row_no"),
         column.alias("column_name"),
-        pl.when(pl.col("column").is_in(fields)).then(pl.col("failure_case")).otherwise(pl.lit("")).alias("value"),
+        pl.when(pl.col("column").is_in(fields))
+        .then(pl.col("failure_case"))
+        .otherwise(pl.lit(""))
+        .alias("value"),
         pl.col("check").str.split(" | ").list.first().alias("reason_zh"),
         pl.col("check").str.split(" | ").list.last().alias("reason_en"),
         pl.col("row_json"),
@@ -165,18 +176,32 @@ def _typed(valid: pl.DataFrame, source: Source, batch_id: str, file: str, sheet:
 
 
 def load_file(
-    con: duckdb.DuckDBPyConnection, path: Path, source_name: str, period: str, *, display_root: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    source_name: str,
+    period: str,
+    *,
+    display_root: Path | None = None,
 ) -> FileAccount:
     """Load one file; never raises for bad content: the account says what happened."""
     source = get_source(source_name)
     sha = file_sha256(path)
     batch_id = sha[:16]
-    shown = str(path.relative_to(display_root)) if display_root and path.is_relative_to(display_root) else str(path)
+    shown = (
+        str(path.relative_to(display_root))
+        if display_root and path.is_relative_to(display_root)
+        else str(path)
+    )
     account = FileAccount(source=source_name, file=shown, sha256=sha)
-    already = fetch_one(con, "SELECT status FROM meta.batches WHERE batch_id = ?", [batch_id])
+    already = fetch_one(
+        con,
+        "SELECT status, rows_read, rows_loaded, rows_quarantined, rows_ignored FROM meta.batches WHERE batch_id = ?",
+        [batch_id],
+    )
     if already and already[0] == "loaded":
         account.status = "skipped"
         account.message = "同一文件已入库，跳过 | same content already loaded, skipped"
+        account.rows_read, account.rows_loaded, account.rows_quarantined, account.rows_ignored = already[1:]
         return account
 
     valid_parts: list[pl.DataFrame] = []
@@ -224,8 +249,16 @@ def load_file(
             con.unregister("_valid")
         if quarantine.height:
             q = quarantine.select(
-                pl.lit(batch_id).alias("batch_id"), pl.lit(source_name).alias("source"), pl.lit(shown).alias("file"),
-                "sheet", "row_no", "column_name", "value", "reason_zh", "reason_en", "row_json",
+                pl.lit(batch_id).alias("batch_id"),
+                pl.lit(source_name).alias("source"),
+                pl.lit(shown).alias("file"),
+                "sheet",
+                "row_no",
+                "column_name",
+                "value",
+                "reason_zh",
+                "reason_en",
+                "row_json",
             )
             con.register("_q", q)
             con.execute("INSERT INTO quarantine.rows SELECT * FROM _q")
@@ -243,15 +276,28 @@ def load_file(
     return account
 
 
-def _record_batch(con, account: FileAccount, batch_id: str, period: str, encoding: str, sheets, unknown) -> None:
+def _record_batch(
+    con, account: FileAccount, batch_id: str, period: str, encoding: str, sheets, unknown
+) -> None:
     con.execute("DELETE FROM meta.batches WHERE batch_id = ?", [batch_id])
     con.execute(
         "INSERT INTO meta.batches (batch_id, source, period, file, sha256, status, message, encoding, sheets,"
         " unknown_columns, rows_read, rows_loaded, rows_quarantined, rows_ignored)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            batch_id, account.source, period, account.file, account.sha256, account.status, account.message,
-            encoding, json.dumps(sheets, ensure_ascii=False), json.dumps(list(unknown), ensure_ascii=False),
-            account.rows_read, account.rows_loaded, account.rows_quarantined, account.rows_ignored,
+            batch_id,
+            account.source,
+            period,
+            account.file,
+            account.sha256,
+            account.status,
+            account.message,
+            encoding,
+            json.dumps(sheets, ensure_ascii=False),
+            json.dumps(list(unknown), ensure_ascii=False),
+            account.rows_read,
+            account.rows_loaded,
+            account.rows_quarantined,
+            account.rows_ignored,
         ],
     )

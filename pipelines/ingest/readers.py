@@ -61,7 +61,9 @@ def _grid_from_rows(rows: list[list[str | None]], first_row_no: int) -> pl.DataF
     width = max((len(r) for r in rows), default=0)
     cols = {f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)}
     grid = pl.DataFrame(cols, schema={k: pl.String for k in cols})
-    return grid.with_columns(pl.int_range(first_row_no, first_row_no + len(rows), dtype=pl.Int64).alias("row_no"))
+    return grid.with_columns(
+        pl.int_range(first_row_no, first_row_no + len(rows), dtype=pl.Int64).alias("row_no")
+    )
 
 
 def read_csv(path: Path) -> RawSheet:
@@ -156,4 +158,6 @@ def read_any(path: Path) -> list[RawSheet]:
         return [read_csv(path)]
     if suffix in (".xlsx", ".xlsm"):
         return read_xlsx(path)
-    raise ReadError(path, f"unsupported file type {suffix!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+    raise ReadError(
+        path, f"unsupported file type {suffix!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}"
+    )

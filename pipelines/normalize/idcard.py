@@ -54,12 +54,7 @@ def is_valid(id18: str) -> bool:
 
 def _clean(text: pl.Expr) -> pl.Expr:
     """Full-width → ASCII, drop spaces, dashes and Excel's leading apostrophe, upper-case x."""
-    return (
-        text.cast(pl.String)
-        .str.normalize("NFKC")
-        .str.replace_all(r"[\s\-'‘’`]", "")
-        .str.to_uppercase()
-    )
+    return text.cast(pl.String).str.normalize("NFKC").str.replace_all(r"[\s\-'‘’`]", "").str.to_uppercase()
 
 
 def _check_char_expr(first17: pl.Expr) -> pl.Expr:
@@ -77,7 +72,9 @@ def id_columns(text: pl.Expr, prefix: str = "id") -> list[pl.Expr]:
     is_masked = s.str.contains(r"\*")
     is15 = s.str.contains(r"^\d{15}$")
     is18 = s.str.contains(r"^\d{17}[\dX]$")
-    first17 = pl.when(is15).then(s.str.slice(0, 6) + "19" + s.str.slice(6, 9)).when(is18).then(s.str.slice(0, 17))
+    first17 = (
+        pl.when(is15).then(s.str.slice(0, 6) + "19" + s.str.slice(6, 9)).when(is18).then(s.str.slice(0, 17))
+    )
     full = pl.when(is15).then(first17 + _check_char_expr(first17)).when(is18).then(s)
     born = full.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
     date_ok = born.is_not_null() & born.dt.year().is_between(1900, date.today().year)
@@ -92,7 +89,13 @@ def id_columns(text: pl.Expr, prefix: str = "id") -> list[pl.Expr]:
         .when(is15 & date_ok)
         .then(pl.lit("legacy15"))
         .when(is15 | is18)
-        .then(pl.when(~date_ok).then(pl.lit("bad_date")).when(~check_ok).then(pl.lit("bad_check")).otherwise(pl.lit("valid")))
+        .then(
+            pl.when(~date_ok)
+            .then(pl.lit("bad_date"))
+            .when(~check_ok)
+            .then(pl.lit("bad_check"))
+            .otherwise(pl.lit("valid"))
+        )
         .otherwise(pl.lit("malformed"))
     )
     norm = pl.when(status.is_in(["valid", "legacy15", "bad_check", "bad_date"])).then(full)

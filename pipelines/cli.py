@@ -1,0 +1,156 @@
+"""`dixian`: the command county data officers run. Messages are bilingual where it helps."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.period import Period, PeriodError
+from pipelines.settings import Settings
+
+app = typer.Typer(
+    help="Dixian 底线 — departmental data matching and early warning against a return to poverty.",
+    no_args_is_help=True,
+)
+rules_app = typer.Typer(help="Risk rules: list, test, explain, check. 预警规则。", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+console = Console()
+
+
+def _prefect_env() -> None:
+    """Run flows offline on Prefect's ephemeral server, state kept under ./.prefect."""
+    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _period(value: str | None) -> str:
+    try:
+        return str(Period.parse(value)) if value else str(Period.current())
+    except PeriodError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+@app.command()
+def synth(
+    out: Path = typer.Option(Path("data"), help="Folder to write registry/, inbox/<period>/, truth/ into."),
+    households: int = typer.Option(
+        30000, min=10, help="Number of households (Shitai County has about 30,000)."
+    ),
+    seed: int = typer.Option(20261, help="Random seed: the same seed gives the same county."),
+    period: str | None = typer.Option(None, help="Period YYYY-MM the extracts cover (default: this month)."),
+) -> None:
+    """Build a synthetic county: registry, dirty department extracts, ground truth. 生成模拟县数据。"""
+    from pipelines.synth import generate_county
+
+    p = _period(period)
+    started = time.perf_counter()
+    with console.status("生成模拟县数据 / generating the synthetic county…") as status:
+        result = generate_county(
+            out, households=households, seed=seed, period=p, progress=lambda s: status.update(s)
+        )
+    console.print(f"[green]✓[/] synthetic county in {out} ({time.perf_counter() - started:.1f} s): {result}")
+
+
+def _print_summary(result: dict, settings: Settings, elapsed: float) -> None:
+    from pipelines.stages import warnings_by_township
+
+    t = Table(title=f"数据接收 / ingest — {result['period']}")
+    for c in ("source", "file", "status", "read", "loaded", "quarantined", "ignored"):
+        t.add_column(c, justify="right" if c in ("read", "loaded", "quarantined", "ignored") else "left")
+    for a in result["accounts"]:
+        t.add_row(
+            a["source"],
+            a["file"],
+            a["status"],
+            *(str(a[k]) for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_ignored")),
+        )
+    console.print(t)
+    m = Table(title="匹配 / matching")
+    for c in ("source", "rows", "matched", "ambiguous", "unmatched", "matched %"):
+        m.add_column(c, justify="left" if c == "source" else "right")
+    for s in result["match_stats"]:
+        m.add_row(
+            s["source"],
+            str(s["rows"]),
+            str(s["matched"]),
+            str(s["ambiguous"]),
+            str(s["unmatched"]),
+            f"{100 * s['match_rate']:.1f}",
+        )
+    console.print(m)
+    w = warnings_by_township(settings, result["period"])
+    if w.height:
+        pivot = w.pivot(
+            on="cause_label", index="township", values="warnings", aggregate_function="sum"
+        ).fill_null(0)
+        pt = Table(
+            title=f"预警 / warnings by township and cause ({result['warnings']} warnings, {result['households']} households)"
+        )
+        for c in pivot.columns:
+            pt.add_column(c, justify="left" if c == "township" else "right")
+        for row in pivot.iter_rows():
+            pt.add_row(*(str(v) for v in row))
+        console.print(pt)
+    console.print(f"[bold]乡镇核实表 / township workbooks[/] → {Path(result['county_summary']).parent}")
+    for p in result["township_workbooks"]:
+        console.print(f"  {p}")
+    console.print(f"[bold]县级汇总 / county summary[/] → {result['county_summary']}")
+    console.print(f"done in {elapsed:.1f} s; warehouse: {settings.warehouse}")
+
+
+@app.command()
+def run(
+    period: str | None = typer.Option(None, help="Period YYYY-MM to screen (default: this month)."),
+    data_dir: Path | None = typer.Option(None, help="Data folder (default ./data or $DIXIAN_DATA)."),
+    warehouse: Path | None = typer.Option(None, help="DuckDB file (default <data>/warehouse.duckdb)."),
+    rules_dir: Path | None = typer.Option(None, help="Rules folder (default ./rules)."),
+    mask_ids: bool = typer.Option(False, "--mask-ids", help="Mask ID numbers in township workbooks."),
+) -> None:
+    """Run the monthly screening flow: ingest, match, rules, workbooks. 运行月度比对预警。"""
+    _prefect_env()
+    from pipelines.flows.monthly import monthly_screening
+
+    p = _period(period)
+    settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
+    started = time.perf_counter()
+    console.print(f"月度比对 / monthly screening {p} — data {settings.data_dir}")
+    result = monthly_screening(
+        period=p,
+        data_dir=str(settings.data_dir),
+        warehouse=str(settings.warehouse),
+        rules_dir=str(settings.rules_dir),
+        mask_ids=mask_ids,
+    )
+    _print_summary(result, settings, time.perf_counter() - started)
+
+
+@app.command()
+def demo(
+    households: int = typer.Option(30000, min=10, help="Households in the synthetic county."),
+    seed: int = typer.Option(20261, help="Random seed."),
+    period: str | None = typer.Option(None, help="Period YYYY-MM (default: this month)."),
+    data_dir: Path = typer.Option(
+        Path("data"), help="Data folder; its registry/, inbox/, truth/, out/ and warehouse are replaced."
+    ),
+) -> None:
+    """Synthetic county + the whole monthly flow, from scratch. 演示：生成模拟县并运行月度流程。"""
+    p = _period(period)
+    for sub in ("registry", "inbox", "truth", "out"):
+        shutil.rmtree(data_dir / sub, ignore_errors=True)
+    for f in data_dir.glob("warehouse.duckdb*"):
+        f.unlink()
+    synth(out=data_dir, households=households, seed=seed, period=p)
+    run(period=p, data_dir=data_dir, warehouse=None, rules_dir=None, mask_ids=False)
+
+
+if __name__ == "__main__":
+    app()

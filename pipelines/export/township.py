@@ -1,0 +1,387 @@
+"""The township verification workbook: the only thing township staff ever see from Dixian.
+
+Sheets: 填写说明 (cover), 预警核实表 (one row per household to visit, with columns to fill),
+规则说明 (every rule that fired), and the very hidden `_dixian` meta sheet.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from pipelines.export.cells import estimate_lines, new_workbook, period_start, write_number, write_text
+from pipelines.export.errors import ExportError, PeriodMismatchError, TownshipMismatchError
+from pipelines.export.meta import META_VERSION, write_meta_sheet
+from pipelines.export.visits import Visit, build_visits, require_columns
+from pipelines.export.vocab import (
+    OUTCOME_VALUES,
+    OUTCOMES,
+    RULE_COLUMNS,
+    RULE_HEADERS,
+    SEVERITY_COLOR,
+    SEVERITY_FONT,
+    SEVERITY_LABEL,
+    SEVERITY_RANK,
+    TOWNSHIP_COLUMNS,
+)
+
+COVER_SHEET = "填写说明"
+VERIFY_SHEET = "预警核实表"
+RULES_SHEET = "规则说明"
+WORKBOOK_KIND = "township_verification"
+
+_FONT = "宋体"
+_LINE_HEIGHT = 14.5
+_MAX_ROW_HEIGHT = 409
+
+
+def write_township_workbook(
+    path: str | Path,
+    township: str,
+    period: str,
+    warnings: pl.DataFrame,
+    rules: pl.DataFrame,
+    *,
+    due_date: date,
+    mask_ids: bool = False,
+) -> Path:
+    """Write one township's verification workbook and return its path.
+
+    Refuses (TownshipMismatchError, a ValueError) any warning row of another township: the caller
+    filters by the registry's township, this function double-checks. Also refuses rows of another
+    period. One row per household (hits grouped), sorted by village, group, household_id; the
+    visit id ``{period}-{household_id}`` is both the visible 预警编号 and the join key listed in the
+    hidden `_dixian` sheet. ``mask_ids`` shows ID numbers as 341722********1234. The file is
+    byte-stable for the same input (created date fixed to the period start, no timestamps).
+    """
+    start = period_start(period)
+    if due_date < start:
+        raise ValueError(f"due_date: {due_date} is before the period start {start} of {period!r}")
+    require_columns(rules, "rules", RULE_COLUMNS)
+    _check_scope(township, period, warnings)
+
+    visits = build_visits(period, warnings)
+    path = Path(path)
+    title = f"{township}防返贫动态监测部门数据比对预警核实表（{period}）"
+    workbook = new_workbook(path, period, title)
+    try:
+        formats = _Formats(workbook)
+        _write_cover(workbook.add_worksheet(COVER_SHEET), formats, title, visits, warnings.height, due_date)
+        verify = workbook.add_worksheet(VERIFY_SHEET)
+        _write_visits(verify, formats, township, period, visits, start, mask_ids=mask_ids)
+        _write_rules(workbook.add_worksheet(RULES_SHEET), formats, warnings, rules)
+        write_meta_sheet(
+            workbook,
+            header=[
+                ("kind", WORKBOOK_KIND),
+                ("meta_version", META_VERSION),
+                ("township", township),
+                ("period", period),
+                ("due_date", due_date.isoformat()),
+                ("id_numbers_masked", "true" if mask_ids else "false"),
+                ("household_count", str(len(visits))),
+                ("warning_count", str(warnings.height)),
+                ("sheet", VERIFY_SHEET),
+                ("visit_id_column", "预警编号"),
+            ],
+            visits=[(v.visit_id, v.warning_ids) for v in visits],
+        )
+        verify.activate()
+    except BaseException:
+        workbook.close()
+        path.unlink(missing_ok=True)  # never leave a half-written workbook for someone to send out
+        raise
+    workbook.close()
+    return path
+
+
+def _check_scope(township: str, period: str, warnings: pl.DataFrame) -> None:
+    require_columns(warnings, "warnings", ("township", "household_id", "period"))
+    foreign = warnings.filter(pl.col("township").ne_missing(township))
+    if foreign.height:
+        raise TownshipMismatchError(township, list(foreign.select("township", "household_id").iter_rows()))
+    orphan = warnings.filter(
+        pl.col("household_id").is_null() | (pl.col("household_id").str.strip_chars() == "")
+    )
+    if orphan.height:  # a warning without a household cannot be visited nor joined back
+        ids = orphan.get_column("warning_id").to_list() if "warning_id" in orphan.columns else []
+        raise ExportError(
+            f"township workbook for {township!r} refused: warning(s) without household_id: {ids}"
+        )
+    other = warnings.filter(pl.col("period").ne_missing(period))
+    if other.height:
+        raise PeriodMismatchError(period, other.get_column("period").to_list())
+
+
+class _Formats:
+    """All cell formats of the workbook, created once (xlsxwriter dedupes, but keep it explicit)."""
+
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        base = {"font_name": _FONT, "font_size": 10, "valign": "top"}
+        cell = {**base, "border": 1, "text_wrap": True}
+        self.title = wb.add_format({**base, "bold": True, "font_size": 16})
+        self.heading = wb.add_format({**base, "bold": True, "font_size": 12})
+        self.para = wb.add_format({**base, "font_size": 11, "text_wrap": True})
+        self.warn = wb.add_format(
+            {**base, "font_size": 11, "bold": True, "font_color": "#C00000", "text_wrap": True}
+        )
+        self.header = wb.add_format(
+            {**cell, "bold": True, "bg_color": "#D9D9D9", "align": "center", "valign": "vcenter"}
+        )
+        self.fill_header = wb.add_format(
+            {**cell, "bold": True, "bg_color": "#F4B183", "align": "center", "valign": "vcenter"}
+        )
+        # quote_prefix: a value edited in Excel later stays text instead of turning into a formula
+        self.text = wb.add_format({**cell, "quote_prefix": True})
+        self.number = wb.add_format({**cell, "align": "center"})
+        self.fill = wb.add_format({**cell, "locked": False, "bg_color": "#FFF2CC"})
+        self.fill_date = wb.add_format(
+            {**cell, "locked": False, "bg_color": "#FFF2CC", "num_format": "yyyy-mm-dd"}
+        )
+        self.severity = {
+            sev: wb.add_format(
+                {
+                    **cell,
+                    "bold": True,
+                    "align": "center",
+                    "bg_color": SEVERITY_COLOR[sev],
+                    "font_color": SEVERITY_FONT[sev],
+                }
+            )
+            for sev in SEVERITY_RANK
+        }
+
+
+def _write_cover(
+    ws: Worksheet, f: _Formats, title: str, visits: list[Visit], n_warnings: int, due_date: date
+) -> None:
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 70)
+    ws.hide_gridlines(2)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.merge_range(0, 0, 0, 1, "", f.title)
+    write_text(ws, 0, 0, title, f.title)
+    ws.set_row(0, 28)
+
+    by_sev = {s: sum(1 for v in visits if v.severity == s) for s in SEVERITY_RANK}
+    if visits:
+        counts = (
+            f"本期共 {len(visits)} 户、{n_warnings} 条预警（按户最高等级：红色 {by_sev['red']} 户、"
+            f"黄色 {by_sev['yellow']} 户、绿色 {by_sev['green']} 户）。"
+        )
+    else:
+        counts = "本期无预警。本乡镇本期部门数据比对未发现需入户核实的风险线索，无需填报。"
+
+    lines: list[tuple[str, str, object]] = [
+        ("heading", "一、这是什么", None),
+        (
+            "para",
+            "",
+            "本表是县乡村振兴局将各部门数据与防返贫监测对象及农户信息比对后发现的风险线索，"
+            "不是认定结论。请逐户入户核实，如实填写核实结果。",
+        ),
+        ("para", "预警户数", counts),
+        (
+            "warn",
+            "核实反馈截止日期",
+            f"{due_date.year}年{due_date.month}月{due_date.day}日（{due_date.isoformat()}）",
+        ),
+        ("heading", "二、如何填写", None),
+        (
+            "para",
+            "",
+            "在“预警核实表”中，每户一行。灰色表头各列为部门比对信息，请勿修改；"
+            "橙色表头各列（核实结果、核实情况说明、核实人、核实日期、乡镇审核人）由乡镇、村组织核实后填写。",
+        ),
+        ("para", "核实结果", "从下拉列表中选择一项，不要自行输入其他文字。各选项含义见下表。"),
+        ("para", "核实情况说明", "简要写明入户了解的实际情况、已采取或拟采取的措施。"),
+        ("para", "核实日期", "填写入户核实的日期，格式如 2026-05-20。"),
+        ("para", "预警编号", "系统编号，用于回收核实结果，请勿修改、删除或调整行。"),
+        ("heading", "三、核实结果选项", None),
+        *[("para", value, meaning) for value, meaning in OUTCOMES],
+        ("heading", "四、保密要求", None),
+        (
+            "warn",
+            "",
+            "本表含个人敏感信息（姓名、身份证号、健康、收入等），仅限核实工作使用，不得外传、"
+            "不得公开张贴、不得转发至工作群以外的渠道；核实完成后按要求妥善保管或销毁。",
+        ),
+        (
+            "para",
+            "",
+            "预警等级：红色为高风险，请优先核实；黄色为中风险；绿色为低风险。具体规则见“规则说明”表。",
+        ),
+    ]
+    row = 2
+    for kind, label, text in lines:
+        if kind == "heading":
+            write_text(ws, row, 0, label, f.heading)
+            row += 1
+            continue
+        fmt = f.warn if kind == "warn" else f.para
+        write_text(ws, row, 0, label, f.heading if label else fmt)
+        write_text(ws, row, 1, text, fmt)
+        ws.set_row(row, _LINE_HEIGHT * estimate_lines(str(text), 70) + 2)
+        row += 1
+
+
+def _write_visits(
+    ws: Worksheet,
+    f: _Formats,
+    township: str,
+    period: str,
+    visits: list[Visit],
+    start: date,
+    *,
+    mask_ids: bool,
+) -> None:
+    for col, (header, width, kind) in enumerate(TOWNSHIP_COLUMNS):
+        is_fill = kind.startswith("fill")
+        ws.set_column(col, col, width, (f.fill_date if kind == "fill_date" else f.fill) if is_fill else None)
+        write_text(ws, 0, col, header, f.fill_header if is_fill else f.header)
+    ws.set_row(0, 30)
+
+    for i, v in enumerate(visits, start=1):
+        cells = {
+            "序号": i,
+            "预警编号": v.visit_id,
+            "行政村": v.village,
+            "村民小组": v.group,
+            "户编号": v.household_id,
+            "户主姓名": v.head_name,
+            "户类型": v.household_type,
+            "涉及成员": "、".join(_distinct_names(v)),
+            # always text: an ID typed as a number loses its last digits in Excel
+            "身份证号": v.id_numbers_text(masked=mask_ids),
+            "预警原因": "、".join(v.cause_labels),
+            "预警等级": v.severity,
+            "预警规则": "\n".join(v.rule_lines),
+            "预警依据": "\n".join(v.evidence_lines),
+            "数据来源部门": "、".join(v.departments),
+            "匹配依据": "\n".join(v.match_lines),
+        }
+        lines = 1
+        for col, (header, width, kind) in enumerate(TOWNSHIP_COLUMNS):
+            if kind == "number":
+                write_number(ws, i, col, cells[header], f.number)
+            elif kind == "severity":
+                sev = str(cells[header])
+                write_text(ws, i, col, SEVERITY_LABEL.get(sev, sev), f.severity.get(sev, f.text))
+            elif kind == "text":
+                text = str(cells[header])
+                write_text(ws, i, col, text, f.text)
+                lines = max(lines, estimate_lines(text, width))
+            else:
+                ws.write_blank(i, col, None, f.fill_date if kind == "fill_date" else f.fill)
+        ws.set_row(i, min(_MAX_ROW_HEIGHT, _LINE_HEIGHT * lines + 3))
+
+    last_row, last_col = max(len(visits), 1), len(TOWNSHIP_COLUMNS) - 1
+    col_of = {h: c for c, (h, _, _) in enumerate(TOWNSHIP_COLUMNS)}
+    if visits:
+        ws.data_validation(
+            1, col_of["核实结果"], last_row, col_of["核实结果"],
+            {
+                "validate": "list",
+                "source": list(OUTCOME_VALUES),
+                "input_title": "核实结果",
+                "input_message": "请从下拉列表中选择",
+                "error_title": "核实结果",
+                "error_message": "请从下拉列表中选择，不要自行输入",
+            },
+        )  # fmt: skip
+        ws.data_validation(
+            1, col_of["核实日期"], last_row, col_of["核实日期"],
+            {
+                "validate": "date",
+                "criteria": ">=",
+                "value": start,
+                "input_title": "核实日期",
+                "input_message": f"填写入户核实日期，不早于{start.isoformat()}",
+                "error_title": "核实日期",
+                "error_message": f"请填写不早于{start.isoformat()}的日期，格式如{start.isoformat()}",
+            },
+        )  # fmt: skip
+    else:
+        write_text(ws, 1, col_of["预警编号"], "本期无预警", f.text)
+
+    ws.freeze_panes(1, col_of["户主姓名"] + 1)
+    ws.autofilter(0, 0, last_row, last_col)
+    # protect without password: unlocked fill columns stay editable, our ids cannot be changed by accident
+    ws.protect(
+        "",
+        {
+            "autofilter": True,
+            "format_columns": True,
+            "format_rows": True,
+            "select_locked_cells": True,
+            "select_unlocked_cells": True,
+        },
+    )
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
+    ws.set_header(f'&C&"宋体,Bold"{_escape_hf(township)}预警核实表（{_escape_hf(period)}）')
+    ws.set_footer("&L含个人敏感信息，不得外传&R第 &P 页，共 &N 页")
+
+
+def _write_rules(ws: Worksheet, f: _Formats, warnings: pl.DataFrame, rules: pl.DataFrame) -> None:
+    widths = (12, 10, 30, 50, 9, 16, 30)
+    for col, (header, width) in enumerate(zip(RULE_HEADERS, widths, strict=True)):
+        ws.set_column(col, col, width)
+        write_text(ws, 0, col, header, f.header)
+    ws.freeze_panes(1, 0)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)
+
+    fired = sorted({str(r) for r in warnings.get_column("rule_id").drop_nulls().to_list()})
+    known = {str(r["rule_id"]): r for r in rules.iter_rows(named=True)}
+    fallback = {
+        str(r["rule_id"]): r
+        for r in warnings.unique(subset="rule_id", keep="first", maintain_order=True).iter_rows(named=True)
+    }
+    for row, rule_id in enumerate(fired, start=1):
+        rule = known.get(rule_id)
+        if rule is None:  # a rule missing from the rulebook must not hide its warnings
+            hit = fallback[rule_id]
+            rule = {
+                "cause_label": hit["cause_label"],
+                "title": hit["title"],
+                "description": "（规则库中未找到该规则的说明）",
+                "severity": hit["severity"],
+                "department": hit["department"],
+                "thresholds": "",
+            }
+        sev = str(rule["severity"] or "")
+        values = (rule_id, rule["cause_label"], rule["title"], rule["description"], sev, rule["department"],
+                  rule["thresholds"])  # fmt: skip
+        lines = 1
+        for col, value in enumerate(values):
+            if col == 4:
+                write_text(ws, row, col, SEVERITY_LABEL.get(sev, sev), f.severity.get(sev, f.text))
+            else:
+                write_text(ws, row, col, value, f.text)
+                lines = max(lines, estimate_lines("" if value is None else str(value), widths[col]))
+        ws.set_row(row, min(_MAX_ROW_HEIGHT, _LINE_HEIGHT * lines + 3))
+
+
+def _distinct_names(v: Visit) -> list[str]:
+    seen: dict[str, None] = {}
+    for name, _ in v.persons:
+        if name:
+            seen.setdefault(name, None)
+    return list(seen)
+
+
+def _escape_hf(text: str) -> str:
+    """Header/footer text treats & as a control code: double it."""
+    return text.replace("&", "&&")

@@ -1,0 +1,119 @@
+"""The closed vocabularies the workbooks show: severities, statuses, verification outcomes, headers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Severity = Literal["red", "yellow", "green"]
+
+#: Higher rank = more urgent; a household shows its most urgent hit.
+SEVERITY_RANK: dict[str, int] = {"red": 3, "yellow": 2, "green": 1}
+SEVERITY_LABEL: dict[str, str] = {"red": "红色", "yellow": "黄色", "green": "绿色"}
+SEVERITY_COLOR: dict[str, str] = {"red": "#FF0000", "yellow": "#FFFF00", "green": "#00B050"}
+SEVERITY_FONT: dict[str, str] = {"red": "#FFFFFF", "yellow": "#000000", "green": "#FFFFFF"}
+
+#: Status notes appended to a rule line so the township sees a warning is not new.
+STATUS_NOTE: dict[str, str] = {"new": "", "repeated": "（连续预警）", "escalated": "（等级上升）"}
+
+#: Verification outcomes (domain.md, "The loop"): the drop-down values and what each means.
+OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("风险属实-纳入监测", "入户核实风险属实，按程序纳入防返贫监测对象（可走绿色通道）"),
+    ("风险属实-已是监测户-落实帮扶", "风险属实，该户已是监测对象，需补充落实针对性帮扶措施"),
+    ("无风险", "入户核实未发现返贫致贫风险"),
+    ("不符合条件", "经核实收入或资产等不符合纳入监测条件"),
+    ("转民政救助", "需转介民政部门落实低保、特困、临时救助或医疗救助等"),
+    ("信息有误", "部门数据与本户不符（非本人、身份证号不符等）"),
+    ("人户分离", "人员户籍在本地但长期不在本地居住"),
+    ("已死亡", "涉及人员已死亡"),
+    ("重复预警", "与已核实处理的预警重复"),
+)
+OUTCOME_VALUES: tuple[str, ...] = tuple(value for value, _ in OUTCOMES)
+
+#: Township sheet columns: (header, width, kind). kind "fill" = for the township to complete.
+TOWNSHIP_COLUMNS: tuple[tuple[str, float, str], ...] = (
+    ("序号", 6, "number"),
+    ("预警编号", 20, "text"),
+    ("行政村", 10, "text"),
+    ("村民小组", 8, "text"),
+    ("户编号", 16, "text"),
+    ("户主姓名", 9, "text"),
+    ("户类型", 14, "text"),
+    ("涉及成员", 12, "text"),
+    ("身份证号", 21, "text"),
+    ("预警原因", 10, "text"),
+    ("预警等级", 8, "severity"),
+    ("预警规则", 30, "text"),
+    ("预警依据", 42, "text"),
+    ("数据来源部门", 14, "text"),
+    ("匹配依据", 26, "text"),
+    ("核实结果", 24, "fill"),
+    ("核实情况说明", 30, "fill"),
+    ("核实人", 10, "fill"),
+    ("核实日期", 12, "fill_date"),
+    ("乡镇审核人", 10, "fill"),
+)
+TOWNSHIP_HEADERS: tuple[str, ...] = tuple(header for header, _, _ in TOWNSHIP_COLUMNS)
+
+RULE_HEADERS: tuple[str, ...] = (
+    "规则编号",
+    "预警原因",
+    "规则名称",
+    "说明",
+    "预警等级",
+    "数据来源部门",
+    "阈值",
+)
+
+ACCOUNTING_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source", "数据来源"),
+    ("department", "部门"),
+    ("file", "文件"),
+    ("rows_read", "读取行数"),
+    ("rows_loaded", "入库行数"),
+    ("rows_quarantined", "隔离行数"),
+    ("rows_ignored", "忽略行数"),
+)
+MATCH_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source", "数据来源"),
+    ("department", "部门"),
+    ("rows", "记录数"),
+    ("matched", "匹配成功"),
+    ("ambiguous", "多重匹配"),
+    ("unmatched", "未匹配"),
+    ("match_rate", "匹配率"),
+)
+
+#: Input contract of the warnings frame.
+WARNING_COLUMNS: tuple[str, ...] = (
+    "warning_id",
+    "period",
+    "township",
+    "village",
+    "group",
+    "household_id",
+    "head_name",
+    "household_type",
+    "monitoring_type",
+    "segment",
+    "person_names",
+    "person_id_numbers",
+    "rule_id",
+    "cause",
+    "cause_label",
+    "title",
+    "severity",
+    "evidence",
+    "department",
+    "match_evidence",
+    "match_score",
+    "status",
+)
+RULE_COLUMNS: tuple[str, ...] = (
+    "rule_id",
+    "cause_label",
+    "title",
+    "description",
+    "severity",
+    "department",
+    "thresholds",
+)

@@ -1,0 +1,69 @@
+"""The monthly screening flow: ingest → match → rules → workbooks. Thin: each task is a stage call."""
+
+from __future__ import annotations
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from pipelines import stages
+from pipelines.period import Period
+from pipelines.settings import Settings
+
+
+@task(name="ingest", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def ingest_task(settings: Settings, period: str) -> list[dict]:
+    logger = get_run_logger()
+    return stages.stage_ingest(settings, period, progress=logger.info)
+
+
+@task(name="match", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
+def match_task(settings: Settings, period: str) -> dict:
+    return stages.stage_match(settings, period, progress=get_run_logger().info)
+
+
+@task(name="rules", cache_policy=NO_CACHE)
+def rules_task(settings: Settings, period: str) -> dict:
+    return stages.stage_rules(settings, period)
+
+
+@task(name="export", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def export_task(settings: Settings, period: str, accounts: list[dict], match_stats: list[dict]) -> dict:
+    return stages.stage_export(settings, period, accounts, match_stats)
+
+
+@flow(name="monthly-screening", log_prints=True)
+def monthly_screening(
+    period: str | None = None,
+    data_dir: str | None = None,
+    warehouse: str | None = None,
+    rules_dir: str | None = None,
+    mask_ids: bool | None = None,
+) -> dict:
+    """Screen one period. `period` defaults to the current month (YYYY-MM)."""
+    period = str(Period.parse(period)) if period else str(Period.current())
+    settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
+    accounts = ingest_task(settings, period)
+    matched = match_task(settings, period)
+    rules = rules_task(settings, period)
+    outputs = export_task(settings, period, accounts, matched["match_stats"])
+    create_table_artifact(
+        key=f"screening-{period}",
+        table=[
+            {
+                k: a[k]
+                for k in (
+                    "source",
+                    "file",
+                    "status",
+                    "rows_read",
+                    "rows_loaded",
+                    "rows_quarantined",
+                    "rows_ignored",
+                )
+            }
+            for a in accounts
+        ],
+        description=f"Monthly screening {period}: {rules['warnings']} warnings for {rules['households']} households",
+    )
+    return {"period": period, "accounts": accounts, **matched, **rules, **outputs}

@@ -1,0 +1,83 @@
+"""Person names: folding that makes typed variants compare equal, and pinyin keys for homophones.
+
+Folding: NFKC (full-width), no spaces, every separator dot → U+00B7, traditional/variant → simplified.
+Work is done once per distinct name (names repeat a lot), then joined back.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import polars as pl
+import zhconv
+from pypinyin import Style, lazy_pinyin
+
+MIDDLE_DOT = "\u00b7"
+_DOTS = re.compile(r"[\u00b7\u2022\u2027\u30fb\uff0e\uff65\u0387\u22c5\u2219.．・•‧]")
+_SPACES = re.compile(r"\s+")
+
+# Surname readings pypinyin gets wrong in names (STACK.md).
+SURNAME_READINGS: dict[str, str] = {
+    "单": "shan",
+    "曾": "zeng",
+    "仇": "qiu",
+    "区": "ou",
+    "解": "xie",
+    "朴": "piao",
+    "查": "zha",
+    "盖": "ge",
+    "缪": "miao",
+    "尉": "yu",
+    "乐": "yue",
+    "覃": "qin",
+    "翟": "zhai",
+    "秘": "bi",
+    "种": "chong",
+}
+
+
+@lru_cache(maxsize=200_000)
+def fold_name(name: str | None) -> str:
+    """The comparable form of a name; '' for a blank one."""
+    if not name:
+        return ""
+    s = unicodedata.normalize("NFKC", str(name))
+    s = _SPACES.sub("", s)
+    s = _DOTS.sub(MIDDLE_DOT, s)
+    return zhconv.convert(s, "zh-cn")
+
+
+@lru_cache(maxsize=200_000)
+def name_pinyin(name: str | None) -> str:
+    """Toneless pinyin of a folded name, surname read as a surname: 曾伟 → zeng wei."""
+    folded = fold_name(name)
+    if not folded:
+        return ""
+    head, rest = folded[0], folded[1:]
+    first = SURNAME_READINGS.get(head) or "".join(lazy_pinyin(head, style=Style.NORMAL))
+    return " ".join([first, *lazy_pinyin(rest, style=Style.NORMAL)]) if rest else first
+
+
+def name_columns(names: pl.Expr | str, prefix: str = "name") -> tuple[pl.Expr, pl.Expr]:
+    """`{prefix}_fold` and `{prefix}_pinyin` as expressions (evaluated per distinct value)."""
+    col = pl.col(names) if isinstance(names, str) else names
+    fold = col.map_elements(fold_name, return_dtype=pl.String, skip_nulls=False).alias(f"{prefix}_fold")
+    pinyin = col.map_elements(name_pinyin, return_dtype=pl.String, skip_nulls=False).alias(f"{prefix}_pinyin")
+    return fold, pinyin
+
+
+def add_name_keys(frame: pl.DataFrame, column: str = "name", prefix: str = "name") -> pl.DataFrame:
+    """Add fold and pinyin keys, computing each distinct name once."""
+    distinct = frame.select(pl.col(column).unique())
+    values = distinct.get_column(column).to_list()
+    keys = pl.DataFrame(
+        {
+            column: values,
+            f"{prefix}_fold": [fold_name(v) for v in values],
+            f"{prefix}_pinyin": [name_pinyin(v) for v in values],
+        },
+        schema={column: frame.schema[column], f"{prefix}_fold": pl.String, f"{prefix}_pinyin": pl.String},
+    )
+    return frame.join(keys, on=column, how="left", nulls_equal=True)

@@ -1,0 +1,143 @@
+"""The monthly screening as plain stage functions: what the Prefect flow runs, what tests call.
+
+Each stage opens the warehouse, does one job, and returns a small JSON-able summary, so a flow can
+retry or resume a stage and a test can run one without Prefect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from pipelines import warehouse
+from pipelines.facts import build_facts, match_source
+from pipelines.ingest.inbox import ingest_all
+from pipelines.ingest.loader import FileAccount
+from pipelines.period import Period
+from pipelines.registry import build_core
+from pipelines.rulebook import describe_rules, evaluate_rules, load_parameters, load_rulebook
+from pipelines.settings import Settings
+from pipelines.warnings import build_warnings
+from schemas import DEPARTMENT_SOURCES
+
+Progress = Callable[[str], None]
+
+
+def stage_ingest(settings: Settings, period: str, progress: Progress | None = None) -> list[dict]:
+    def report(a: FileAccount) -> None:
+        if progress:
+            progress(f"{a.source}: {a.file} — {a.status}")
+
+    with warehouse.connect(settings.warehouse) as con:
+        accounts = ingest_all(con, settings, period, on_file=report)
+    return [asdict(a) for a in accounts]
+
+
+def stage_match(settings: Settings, period: str, progress: Progress | None = None) -> dict:
+    with warehouse.connect(settings.warehouse) as con:
+        core = build_core(con)
+        stats = []
+        for source in DEPARTMENT_SOURCES:
+            stats.append(match_source(con, source, period))
+            build_facts(con, source, period)
+            if progress:
+                progress(f"matched {source}")
+    return {"core": core, "match_stats": stats}
+
+
+def stage_rules(settings: Settings, period: str) -> dict:
+    rulebook = load_rulebook(settings.rules_dir)
+    params = load_parameters(settings.rules_dir / "parameters.yaml")
+    with warehouse.connect(settings.warehouse) as con:
+        hits = evaluate_rules(con, rulebook, params, period)
+        warnings = build_warnings(con, hits, period)
+    return {
+        "rules": len(rulebook.rules),
+        "warnings": warnings.height,
+        "households": warnings.get_column("household_id").n_unique(),
+    }
+
+
+def working_days_after(start: date, days: int) -> date:
+    """start + N working days (Mon–Fri; public holidays are not modelled)."""
+    d = start
+    while days > 0:
+        d += timedelta(days=1)
+        if d.weekday() < 5:
+            days -= 1
+    return d
+
+
+def stage_export(settings: Settings, period: str, accounts: list[dict], match_stats: list[dict]) -> dict:
+    from pipelines.export import write_county_summary, write_township_workbook
+
+    rulebook = load_rulebook(settings.rules_dir)
+    params = load_parameters(settings.rules_dir / "parameters.yaml")
+    rules = describe_rules(rulebook, params, period)
+    out = settings.out_dir(period)
+    out.mkdir(parents=True, exist_ok=True)
+    with warehouse.connect(settings.warehouse) as con:
+        warnings = con.sql(
+            "SELECT * FROM warn.warnings WHERE period = ? ORDER BY warning_id", params=[period]
+        ).pl()
+        townships = [
+            r[0]
+            for r in con.sql("SELECT DISTINCT township FROM core.households ORDER BY township").fetchall()
+        ]
+    due = working_days_after(Period.parse(period).start, settings.due_working_days)
+    paths: list[Path] = []
+    for township in townships:
+        path = out / f"{township}_预警核实表_{period}.xlsx"
+        mine = warnings.filter(pl.col("township") == township)
+        write_township_workbook(path, township, period, mine, rules, due_date=due, mask_ids=settings.mask_ids)
+        paths.append(path)
+    accounting = (
+        pl.DataFrame(accounts).select(
+            "source",
+            pl.col("source").alias("department"),
+            "file",
+            "rows_read",
+            "rows_loaded",
+            "rows_quarantined",
+            "rows_ignored",
+        )
+        if accounts
+        else pl.DataFrame()
+    )
+    summary = out / f"县级汇总_{period}.xlsx"
+    write_county_summary(
+        summary,
+        period,
+        warnings,
+        accounting=_with_departments(accounting),
+        match_stats=pl.DataFrame(match_stats),
+    )
+    return {"township_workbooks": [str(p) for p in paths], "county_summary": str(summary)}
+
+
+def _with_departments(accounting: pl.DataFrame) -> pl.DataFrame:
+    from schemas import get_source
+
+    if accounting.height == 0:
+        return accounting
+    return accounting.with_columns(
+        pl.col("source")
+        .map_elements(lambda s: get_source(s).department, return_dtype=pl.String)
+        .alias("department")
+    )
+
+
+def warnings_by_township(settings: Settings, period: str) -> pl.DataFrame:
+    """Township × cause counts of the period's warnings (households counted once per cause)."""
+    with warehouse.connect(settings.warehouse, read_only=True) as con:
+        return con.sql(
+            """
+            SELECT township, cause_label, count(*) AS warnings, count(DISTINCT household_id) AS households
+            FROM warn.warnings WHERE period = ? GROUP BY ALL ORDER BY township, cause_label
+            """,
+            params=[period],
+        ).pl()
