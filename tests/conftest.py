@@ -1,0 +1,18 @@
+"""Shared test set-up: offline Prefect in a throw-away home, hypothesis without wall-clock deadlines."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from hypothesis import settings
+
+# Timings belong in benchmarks/: polars' first call in a process can exceed any deadline.
+settings.register_profile("dixian", deadline=None, max_examples=60)
+settings.load_profile("dixian")
+
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="dixian-prefect-"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
