@@ -1,0 +1,44 @@
+"""The input contract: the typed column set of every `link.facts_<source>` table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from schemas import DEPARTMENT_SOURCES, get_source
+
+RelationFor = Callable[[str], str]
+
+# Columns the matching step adds to every facts table, with their DuckDB types.
+ADDED_COLUMNS: dict[str, str] = {
+    "row_key": "VARCHAR",
+    "event_date": "DATE",
+    "person_id": "VARCHAR",
+    "household_id": "VARCHAR",
+    "age": "INTEGER",
+    "sex": "VARCHAR",
+    "relation": "VARCHAR",
+    "segment": "VARCHAR",
+    "match_score": "DOUBLE",
+}
+
+_FIELD_TYPES = {"date": "DATE", "amount": "DOUBLE", "int": "DOUBLE"}
+
+
+def default_relation_for(source: str) -> str:
+    """Where the matching step puts a source's matched facts."""
+    return f"link.facts_{source}"
+
+
+def fact_columns(source: str) -> dict[str, str]:
+    """Column name → DuckDB type of a source's facts table (source fields first, then the added ones).
+
+    Several sources call their date field `event_date`: it then appears once, as the DATE it is in both.
+    """
+    cols = {f.name: _FIELD_TYPES.get(f.type, "VARCHAR") for f in get_source(source).fields}
+    for name, typ in ADDED_COLUMNS.items():
+        cols.setdefault(name, typ)
+    return cols
+
+
+def is_department_source(source: str) -> bool:
+    return source in DEPARTMENT_SOURCES

@@ -1,0 +1,109 @@
+"""Typed rule objects: what a validated rule file becomes. Closed vocabularies are Literal types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Cause = Literal[
+    "illness",
+    "schooling",
+    "disaster",
+    "disability",
+    "industry",
+    "employment",
+    "accident",
+    "assistance",
+    "housing",
+]
+Segment = Literal["poverty_exit", "monitored", "ordinary"]
+Window = Literal["year_to_date", "period_month", "last_3_months", "last_12_months"]
+Per = Literal["household", "person"]
+Severity = Literal["red", "yellow", "green"]
+
+CAUSE_LABELS: dict[str, str] = {
+    "illness": "因病",
+    "schooling": "因学",
+    "disaster": "因灾",
+    "disability": "因残",
+    "industry": "因产业失败",
+    "employment": "因就业不稳",
+    "accident": "因意外事故",
+    "assistance": "民政救助",
+    "housing": "住房安全",
+}
+SEGMENTS: tuple[str, ...] = ("poverty_exit", "monitored", "ordinary")
+SEGMENT_LABELS: dict[str, str] = {"poverty_exit": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"}
+WINDOWS: tuple[str, ...] = ("year_to_date", "period_month", "last_3_months", "last_12_months")
+WINDOW_LABELS: dict[str, str] = {
+    "year_to_date": "年初至本期末",
+    "period_month": "本期当月",
+    "last_3_months": "近3个月",
+    "last_12_months": "近12个月",
+}
+PERS: tuple[str, ...] = ("household", "person")
+SEVERITIES: tuple[str, ...] = ("red", "yellow", "green")
+
+DEFAULT_EXAMPLE_PERIOD = "2026-06"
+
+
+@dataclass(frozen=True)
+class Example:
+    """A small given/expect case: rows per source in, the households that must fire out."""
+
+    name: str
+    given: dict[str, list[dict[str, Any]]]
+    expect: tuple[str, ...]
+    """Households expected to trip the rule (sorted, distinct)."""
+    period: str = DEFAULT_EXAMPLE_PERIOD
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validated risk rule; expressions are kept as text and re-parsed by the compiler."""
+
+    id: str
+    cause: Cause
+    cause_label: str
+    title: str
+    source: str
+    segments: tuple[Segment, ...]
+    window: Window
+    per: Per
+    where: str | None
+    measures: dict[str, str]
+    when: str
+    severity: Severity
+    message: str
+    description: str
+    examples: tuple[Example, ...]
+    params: tuple[str, ...]
+    """Parameters used by `where` and `when`, in order of first use (the first one in `when` is `{param}`)."""
+    file: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """All rules of a rules directory, in file then declaration order."""
+
+    rules: tuple[Rule, ...]
+    files: tuple[str, ...] = field(default=())
+
+    def __iter__(self):
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(f"no rule {rule_id!r}; rules: {[r.id for r in self.rules]}")
+
+
+def param_column(name: str) -> str:
+    """Output column of a parameter: `illness.out_of_pocket_ytd` → `param_illness_out_of_pocket_ytd`."""
+    return "param_" + name.replace(".", "_")
