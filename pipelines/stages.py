@@ -50,8 +50,8 @@ def stage_match(settings: Settings, period: str, progress: Progress | None = Non
 
 
 def stage_rules(settings: Settings, period: str) -> dict:
-    rulebook = load_rulebook(settings.rules_dir)
     params = load_parameters(settings.rules_dir / "parameters.yaml")
+    rulebook = load_rulebook(settings.rules_dir, params)
     with warehouse.connect(settings.warehouse) as con:
         hits = evaluate_rules(con, rulebook, params, period)
         warnings = build_warnings(con, hits, period)
@@ -75,8 +75,8 @@ def working_days_after(start: date, days: int) -> date:
 def stage_export(settings: Settings, period: str, accounts: list[dict], match_stats: list[dict]) -> dict:
     from pipelines.export import write_county_summary, write_township_workbook
 
-    rulebook = load_rulebook(settings.rules_dir)
     params = load_parameters(settings.rules_dir / "parameters.yaml")
+    rulebook = load_rulebook(settings.rules_dir, params)
     rules = describe_rules(rulebook, params, period)
     out = settings.out_dir(period)
     out.mkdir(parents=True, exist_ok=True)

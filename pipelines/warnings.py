@@ -95,9 +95,9 @@ def build_warnings(con: duckdb.DuckDBPyConnection, hits: pl.DataFrame, period: s
                coalesce(earlier.first_seen, ?) AS first_seen
         FROM h
         JOIN core.households hh ON hh.household_id = h.household_id
-        LEFT JOIN people USING (household_id, rule_id)
-        LEFT JOIN evidence USING (household_id, rule_id)
-        LEFT JOIN earlier USING (household_id, rule_id)
+        LEFT JOIN people ON people.household_id = h.household_id AND people.rule_id = h.rule_id
+        LEFT JOIN evidence ON evidence.household_id = h.household_id AND evidence.rule_id = h.rule_id
+        LEFT JOIN earlier ON earlier.household_id = h.household_id AND earlier.rule_id = h.rule_id
         ORDER BY hh.township, hh.village, h.household_id, h.rule_id
         """,
         params=[period, period, period, period],
