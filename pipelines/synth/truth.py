@@ -1,0 +1,185 @@
+"""Expected warnings computed from the generated rows themselves, using each row's TRUE person."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.synth.dirt import is_reachable
+from pipelines.synth.people import Household, Population
+from pipelines.synth.records import Record
+from pipelines.synth.windows import Period, age_at
+
+LOW_SEGMENTS = ("poverty_exit", "monitored")
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule as the rulebook defines it: rows of `source` in `window` passing `keep`, per household."""
+
+    rule_id: str
+    cause: str
+    source: str
+    window: str
+    keep: Callable[[Record, Period], bool]
+    measure: str | None = None
+    """Summed field for threshold rules (None: any qualifying row fires)."""
+    low: float = 0.0
+    """Threshold for poverty_exit / monitored households."""
+    high: float = 0.0
+    """Threshold for ordinary households."""
+
+    def threshold(self, hh: Household) -> float:
+        return self.low if hh.segment in LOW_SEGMENTS else self.high
+
+
+def _working_age(r: Record, p: Period) -> bool:
+    return r.person is not None and 16 <= age_at(r.person.birth, p.end) <= 60
+
+
+RULES: tuple[RuleSpec, ...] = (
+    RuleSpec("ILL-001", "illness", "medical_insurance", "year_to_date", lambda r, p: True, "out_of_pocket", 5000, 20000),
+    RuleSpec("ILL-002", "illness", "health", "period_month", lambda r, p: r.values["disease_category"] == "大病"),
+    RuleSpec(
+        "SCH-001", "schooling", "education", "period_month",
+        lambda r, p: r.values["status"] in ("辍学", "失学")
+        and r.person is not None and 6 <= age_at(r.person.birth, p.end) <= 15,
+    ),
+    RuleSpec("DSR-001", "disaster", "emergency", "last_3_months", lambda r, p: True, "loss", 10000, 30000),
+    RuleSpec("DAB-001", "disability", "disability", "period_month", lambda r, p: r.values["grade"] in ("一级", "二级")),
+    RuleSpec("IND-001", "industry", "agriculture", "last_3_months", lambda r, p: True, "loss", 10000, 30000),
+    RuleSpec(
+        "EMP-001", "employment", "hrss", "period_month",
+        lambda r, p: r.values["event"] in ("失业登记", "解除劳动合同") and _working_age(r, p),
+    ),
+    RuleSpec(
+        "ACC-001", "accident", "public_security", "period_month",
+        lambda r, p: r.values["outcome"] in ("受伤", "致残", "死亡") and _working_age(r, p),
+    ),
+    RuleSpec("AST-001", "assistance", "civil_affairs", "period_month",
+             lambda r, p: r.values["programme"] in ("低保", "特困", "临时救助")),
+    RuleSpec("HOU-001", "housing", "housing", "last_12_months", lambda r, p: r.values["grade"] in ("C", "D")),
+)  # fmt: skip
+RULES_BY_SOURCE: dict[str, RuleSpec] = {r.source: r for r in RULES}
+
+
+@dataclass(frozen=True)
+class Warning:
+    household_id: str
+    township: str
+    rule_id: str
+    cause: str
+    exact_reachable: bool
+
+
+def evaluate(
+    rule: RuleSpec, records: list[Record], period: Period, *, count_copies: bool = False
+) -> dict[str, tuple[Household, bool]]:
+    """Households that trip the rule → (household, fires on exactly-reachable rows alone)."""
+    start, end = period.window(rule.window)
+    totals: dict[str, list] = {}
+    for r in records:
+        hh = r.household
+        if hh is None or (r.copy_of is not None and not count_copies):
+            continue
+        if not (start <= r.event_date <= end) or not rule.keep(r, period):
+            continue
+        amount = float(r.values[rule.measure]) if rule.measure else 1.0
+        entry = totals.setdefault(hh.household_id, [hh, 0.0, 0.0])
+        entry[1] += amount
+        if is_reachable(r):
+            entry[2] += amount
+    fired: dict[str, tuple[Household, bool]] = {}
+    for hid, (hh, total, reachable) in totals.items():
+        line = rule.threshold(hh) if rule.measure else 1.0
+        if total >= line:
+            fired[hid] = (hh, reachable >= line)
+    return fired
+
+
+def expected_warnings(by_source: dict[str, list[Record]], period: Period) -> list[Warning]:
+    out: list[Warning] = []
+    for rule in RULES:
+        fired = evaluate(rule, by_source.get(rule.source, []), period)
+        for hid in sorted(fired):
+            hh, reachable = fired[hid]
+            out.append(Warning(hid, hh.township.name, rule.rule_id, rule.cause, reachable))
+    return out
+
+
+def drop_unsafe_copies(by_source: dict[str, list[Record]], period: Period) -> int:
+    """Remove repeated rows whose double counting would change a threshold outcome; returns how many."""
+    removed = 0
+    for rule in RULES:
+        if rule.measure is None:
+            continue
+        records = by_source.get(rule.source, [])
+        once = evaluate(rule, records, period)
+        twice = evaluate(rule, records, period, count_copies=True)
+        differing = {
+            h
+            for h in once.keys() | twice.keys()
+            if once.get(h, (None, None))[1] != twice.get(h, (None, None))[1]
+        }
+        if differing:
+            keep = [
+                r
+                for r in records
+                if not (r.copy_of is not None and r.household and r.household.household_id in differing)
+            ]
+            removed += len(records) - len(keep)
+            by_source[rule.source] = keep
+    return removed
+
+
+def _csv_bytes(header: list[str], rows: list[list]) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    w.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def write_truth(
+    truth_dir: Path, period: Period, warnings: list[Warning], pop: Population, extract_rows: list[list]
+) -> dict[str, Path]:
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "extract_rows": truth_dir / "extract_rows.csv",
+        "expected_warnings": truth_dir / "expected_warnings.csv",
+        "households": truth_dir / "households.csv",
+    }
+    paths["extract_rows"].write_bytes(
+        _csv_bytes(
+            [
+                "source",
+                "file",
+                "row_no",
+                "true_person_id",
+                "true_household_id",
+                "dirt",
+                "name_written",
+                "id_written",
+            ],
+            extract_rows,
+        )
+    )
+    paths["expected_warnings"].write_bytes(
+        _csv_bytes(
+            ["period", "household_id", "township", "rule_id", "cause", "exact_reachable"],
+            [
+                [period.text, w.household_id, w.township, w.rule_id, w.cause, str(w.exact_reachable).lower()]
+                for w in warnings
+            ],
+        )
+    )
+    paths["households"].write_bytes(
+        _csv_bytes(
+            ["household_id", "township", "village", "segment", "monitored_unvisited"],
+            [[h.household_id, h.township.name, h.village.name, h.segment, "false"] for h in pop.households],
+        )
+    )
+    return paths

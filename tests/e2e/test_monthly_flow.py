@@ -1,0 +1,114 @@
+"""The real monthly flow (Prefect, ephemeral) on a small synthetic county, checked against ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import polars as pl
+import pytest
+
+from pipelines.flows.monthly import monthly_screening
+from pipelines.synth import generate_county
+
+PERIOD = "2026-11"
+TOWNSHIPS = {"仁里镇", "七都镇", "仙寓镇", "丁香镇", "小河镇", "横渡镇", "大演乡", "矶滩乡"}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory):
+    data = tmp_path_factory.mktemp("county")
+    generate_county(data, households=300, seed=7, period=PERIOD)
+    result = monthly_screening(period=PERIOD, data_dir=str(data))
+    return data, result
+
+
+def read_workbook_households(path: Path) -> tuple[list[str], list[str]]:
+    wb = openpyxl.load_workbook(path, read_only=True)
+    rows = list(wb["预警核实表"].iter_rows(values_only=True))
+    header = [str(c) for c in rows[0]]
+    col = header.index("户编号")
+    return header, [r[col] for r in rows[1:] if r[col]]
+
+
+def test_writes_eight_township_workbooks_and_a_county_summary(county):
+    data, result = county
+    out = data / "out" / PERIOD
+    names = {p.name for p in out.glob("*.xlsx")}
+    assert names == {f"{t}_预警核实表_{PERIOD}.xlsx" for t in TOWNSHIPS} | {f"县级汇总_{PERIOD}.xlsx"}
+    assert len(result["township_workbooks"]) == 8
+
+
+def test_every_file_is_accounted_for(county):
+    _, result = county
+    assert result["accounts"], "no files were ingested"
+    for a in result["accounts"]:
+        assert a["status"] == "loaded", a
+        assert a["rows_read"] == a["rows_loaded"] + a["rows_quarantined"] + a["rows_ignored"], a
+
+
+def test_planted_risks_reachable_by_id_become_warnings_in_the_right_township(county):
+    data, _ = county
+    expected = pl.read_csv(data / "truth" / "expected_warnings.csv", infer_schema=False)
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        got = con.sql(
+            "SELECT household_id, rule_id, township FROM warn.warnings WHERE period = ?", params=[PERIOD]
+        ).pl()
+    reachable = expected.filter(pl.col("exact_reachable") == "true")
+    assert reachable.height >= 20
+    joined = reachable.join(got, on=["household_id", "rule_id"], how="left", suffix="_got")
+    missing = joined.filter(pl.col("township_got").is_null())
+    assert missing.height == 0, f"planted warnings not raised:\n{missing}"
+    assert (joined.get_column("township") == joined.get_column("township_got")).all()
+    unexpected = got.join(expected, on=["household_id", "rule_id"], how="anti")
+    assert unexpected.height == 0, f"warnings the ground truth does not explain:\n{unexpected}"
+
+
+def test_workbooks_have_chinese_headers_and_only_their_own_households(county):
+    data, _ = county
+    truth = pl.read_csv(data / "truth" / "households.csv", infer_schema=False)
+    township_of = dict(zip(truth.get_column("household_id"), truth.get_column("township"), strict=True))
+    expected = pl.read_csv(data / "truth" / "expected_warnings.csv", infer_schema=False).filter(
+        pl.col("exact_reachable") == "true"
+    )
+    seen: dict[str, set[str]] = {}
+    for township in TOWNSHIPS:
+        header, households = read_workbook_households(
+            data / "out" / PERIOD / f"{township}_预警核实表_{PERIOD}.xlsx"
+        )
+        for wanted in (
+            "户编号",
+            "户主姓名",
+            "预警原因",
+            "预警依据",
+            "核实结果",
+            "核实情况说明",
+            "核实人",
+            "核实日期",
+        ):
+            assert wanted in header, f"{township}: header {wanted} missing from {header}"
+        assert households, f"{township} workbook is empty"
+        assert {township_of[h] for h in households} == {township}
+        seen[township] = set(households)
+    for row in expected.iter_rows(named=True):
+        holders = [t for t, hs in seen.items() if row["household_id"] in hs]
+        assert holders == [row["township"]], row
+
+
+def test_rerun_duplicates_nothing(county):
+    data, first = county
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        before = con.sql(
+            "SELECT (SELECT count(*) FROM raw.medical_insurance), (SELECT count(*) FROM warn.warnings)"
+        ).fetchall()
+    again = monthly_screening(period=PERIOD, data_dir=str(data))
+    assert {a["status"] for a in again["accounts"]} == {"skipped"}
+    assert again["warnings"] == first["warnings"]
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        after = con.sql(
+            "SELECT (SELECT count(*) FROM raw.medical_insurance), (SELECT count(*) FROM warn.warnings)"
+        ).fetchall()
+    assert after == before
