@@ -40,7 +40,7 @@ def _working_age(r: Record, p: Period) -> bool:
     return r.person is not None and 16 <= age_at(r.person.birth, p.end) <= 60
 
 
-RULES: tuple[RuleSpec, ...] = (
+PLANTED_RULES: tuple[RuleSpec, ...] = (
     RuleSpec("ILL-001", "illness", "medical_insurance", "year_to_date", lambda r, p: True, "out_of_pocket", 5000, 20000),
     RuleSpec("ILL-002", "illness", "health", "period_month", lambda r, p: r.values["disease_category"] == "大病"),
     RuleSpec(
@@ -63,7 +63,18 @@ RULES: tuple[RuleSpec, ...] = (
              lambda r, p: r.values["programme"] in ("低保", "特困", "临时救助")),
     RuleSpec("HOU-001", "housing", "housing", "last_12_months", lambda r, p: r.values["grade"] in ("C", "D")),
 )  # fmt: skip
-RULES_BY_SOURCE: dict[str, RuleSpec] = {r.source: r for r in RULES}
+RULES_BY_SOURCE: dict[str, RuleSpec] = {r.source: r for r in PLANTED_RULES}
+"""The one rule per source that plants are made for."""
+
+# Rules the truth also applies although nothing is planted for them: their hits arise from the
+# generated rows themselves (a working-age member's cremation record fires AST-002).
+RULES: tuple[RuleSpec, ...] = (
+    *PLANTED_RULES,
+    RuleSpec(
+        "AST-002", "assistance", "civil_affairs", "period_month",
+        lambda r, p: r.values["programme"] == "死亡火化" and _working_age(r, p),
+    ),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
