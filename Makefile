@@ -34,6 +34,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
 bench: $(STAMP)
+	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
