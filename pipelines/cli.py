@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from importlib import import_module
 from pathlib import Path
 
 import typer
@@ -21,6 +22,10 @@ app = typer.Typer(
 rules_app = typer.Typer(help="Risk rules: list, test, explain, check. 预警规则。", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 console = Console()
+
+# Commands that live with their package: each module exposes `register(app: typer.Typer)` and
+# imports its heavy dependencies inside the commands, so `dixian --help` stays fast.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def _prefect_env() -> None:
@@ -252,6 +257,10 @@ def rules_check(
     if issues:
         raise typer.Exit(2)
     console.print(f"[green]✓[/] {file}: {len(rules)} rules are valid")
+
+
+for _module in COMMAND_MODULES:
+    import_module(_module).register(app)
 
 
 if __name__ == "__main__":

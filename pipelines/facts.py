@@ -1,6 +1,6 @@
 """Matched facts: department rows linked to registry persons, ready for the rules.
 
-link.matches holds one decision per raw row; link.facts_<source> is what rules read: the row's
+link.matches (pipelines.matching.link) holds one decision per raw row; link.facts_<source> is what rules read: the row's
 typed fields, its event date, and — for auto-matched rows only — the person and household with the
 attributes rules may test (age at period end, sex, relation, segment). Rows repeated within or
 across files (same values in every field) count once.
@@ -11,52 +11,10 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
-import polars as pl
 
-from pipelines.matching.matcher import match_rows
 from pipelines.period import Period
 from pipelines.warehouse import quote_ident
 from schemas import get_source
-
-
-def match_source(
-    con: duckdb.DuckDBPyConnection, source_name: str, period: str
-) -> dict[str, int | float | str]:
-    """Match every raw row of a source (decisions replace earlier ones); returns counts."""
-    rows = con.sql(f"SELECT row_key, name, id_number, id_damaged FROM raw.{source_name}").pl()
-    persons = con.sql(
-        "SELECT person_id, household_id, name, id_norm, name_fold, name_pinyin FROM core.persons"
-    ).pl()
-    decisions = match_rows(rows, persons).with_columns(
-        pl.lit(source_name).alias("source"), pl.lit(period).alias("period")
-    )
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM link.matches WHERE source = ?", [source_name])
-        con.register("_decisions", decisions)
-        con.execute(
-            "INSERT INTO link.matches SELECT source, row_key, period, person_id, household_id, match_status,"
-            " match_method, match_score, match_evidence, id_status FROM _decisions"
-        )
-        con.unregister("_decisions")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    counts = decisions.get_column("match_status").value_counts()
-    by = dict(
-        zip(counts.get_column("match_status").to_list(), counts.get_column("count").to_list(), strict=True)
-    )
-    total = decisions.height
-    return {
-        "source": source_name,
-        "department": get_source(source_name).department,
-        "rows": total,
-        "matched": by.get("matched", 0),
-        "ambiguous": by.get("ambiguous", 0),
-        "unmatched": by.get("unmatched", 0),
-        "match_rate": round(by.get("matched", 0) / total, 4) if total else 0.0,
-    }
 
 
 def build_facts(con: duckdb.DuckDBPyConnection, source_name: str, period: str) -> int:

@@ -14,9 +14,10 @@ from pathlib import Path
 import polars as pl
 
 from pipelines import warehouse
-from pipelines.facts import build_facts, match_source
+from pipelines.facts import build_facts
 from pipelines.ingest.inbox import ingest_all
 from pipelines.ingest.loader import FileAccount
+from pipelines.matching.link import match_source
 from pipelines.period import Period
 from pipelines.registry import build_core
 from pipelines.rulebook import describe_rules, evaluate_rules, load_parameters, load_rulebook
