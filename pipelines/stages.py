@@ -132,6 +132,32 @@ def _with_departments(accounting: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def stage_publish(settings: Settings) -> str:
+    """Refresh the analyst views and publish the read-only copy analysts open."""
+    from pipelines.analyst import publish
+
+    return str(publish(settings.warehouse))
+
+
+def record_run(
+    settings: Settings, run_id: str, period: str, status: str, summary: dict | None = None
+) -> None:
+    """meta.runs: one row per flow run, inserted when it starts and completed when it ends."""
+    import json
+
+    with warehouse.connect(settings.warehouse) as con:
+        if status == "running":
+            con.execute(
+                "INSERT OR REPLACE INTO meta.runs VALUES (?, ?, current_timestamp, NULL, 'running', NULL)",
+                [run_id, period],
+            )
+        else:
+            con.execute(
+                "UPDATE meta.runs SET finished_at = current_timestamp, status = ?, summary = ? WHERE run_id = ?",
+                [status, json.dumps(summary or {}, ensure_ascii=False, default=str), run_id],
+            )
+
+
 def warnings_by_township(settings: Settings, period: str) -> pl.DataFrame:
     """Township × cause counts of the period's warnings (households counted once per cause)."""
     with warehouse.connect(settings.warehouse, read_only=True) as con:

@@ -19,11 +19,23 @@ STAGE_SCHEMAS = ("meta", "raw", "quarantine", "core", "link", "warn", "analyst")
 SQL_TYPES = {"date": "DATE", "amount": "DOUBLE", "int": "DOUBLE"}
 
 
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse (DuckDB allows one writer and locks out everyone else)."""
+
+
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the warehouse; extensions never auto-install (no network at run time)."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
+    try:
+        con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseBusy(
+                f"{path} is in use by another process (another run, or an open analyst session): "
+                f"wait for it to finish, or read the published copy instead. ({exc})"
+            ) from exc
+        raise
     if not read_only:
         ensure_schema(con)
     return con

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from pipelines import stages
 from pipelines.period import Period
@@ -32,6 +35,11 @@ def export_task(settings: Settings, period: str, accounts: list[dict], match_sta
     return stages.stage_export(settings, period, accounts, match_stats)
 
 
+@task(name="publish", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def publish_task(settings: Settings) -> str:
+    return stages.stage_publish(settings)
+
+
 @flow(name="monthly-screening", log_prints=True)
 def monthly_screening(
     period: str | None = None,
@@ -43,10 +51,18 @@ def monthly_screening(
     """Screen one period. `period` defaults to the current month (YYYY-MM)."""
     period = str(Period.parse(period)) if period else str(Period.current())
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
-    accounts = ingest_task(settings, period)
-    matched = match_task(settings, period)
-    rules = rules_task(settings, period)
-    outputs = export_task(settings, period, accounts, matched["match_stats"])
+    run_id = str(flow_run.get_id() or uuid.uuid4())
+    stages.record_run(settings, run_id, period, "running")
+    try:
+        accounts = ingest_task(settings, period)
+        matched = match_task(settings, period)
+        rules = rules_task(settings, period)
+        outputs = export_task(settings, period, accounts, matched["match_stats"])
+    except Exception as exc:
+        stages.record_run(settings, run_id, period, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        raise
+    stages.record_run(settings, run_id, period, "completed", {**rules, **outputs})
+    published = publish_task(settings)
     create_table_artifact(
         key=f"screening-{period}",
         table=[
@@ -66,4 +82,12 @@ def monthly_screening(
         ],
         description=f"Monthly screening {period}: {rules['warnings']} warnings for {rules['households']} households",
     )
-    return {"period": period, "accounts": accounts, **matched, **rules, **outputs}
+    return {
+        "period": period,
+        "run_id": run_id,
+        "accounts": accounts,
+        **matched,
+        **rules,
+        **outputs,
+        "published": published,
+    }
