@@ -38,12 +38,12 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
-	$(BIN)/ruff check pipelines schemas tests benchmarks
-	$(BIN)/ruff format --check pipelines schemas tests benchmarks
+	$(BIN)/ruff check pipelines schemas tests benchmarks notebooks
+	$(BIN)/ruff format --check pipelines schemas tests benchmarks notebooks
 
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix pipelines schemas tests benchmarks
-	$(BIN)/ruff format pipelines schemas tests benchmarks
+	$(BIN)/ruff check --fix pipelines schemas tests benchmarks notebooks
+	$(BIN)/ruff format pipelines schemas tests benchmarks notebooks
 
 clean:
 	rm -rf $(VENV) .prefect data/out data/inbox data/registry data/warehouse.duckdb* data/demo

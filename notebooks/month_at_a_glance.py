@@ -19,7 +19,9 @@ def _():
 
 @app.cell
 def _(con, mo):
-    periods = [r[0] for r in con.sql("SELECT DISTINCT period FROM analyst.warnings ORDER BY period").fetchall()]
+    periods = [
+        r[0] for r in con.sql("SELECT DISTINCT period FROM analyst.warnings ORDER BY period").fetchall()
+    ]
     period = mo.ui.dropdown(options=periods, value=periods[-1] if periods else None, label="期别 period")
     period
     return period, periods
@@ -32,7 +34,9 @@ def _(con, mo, period):
            FROM analyst.warnings WHERE period = ? GROUP BY ALL ORDER BY 乡镇, 预警原因""",
         params=[period.value],
     ).pl()
-    mo.md(f"## {period.value} 预警概览：{by_cause['预警数'].sum()} 条预警，涉及 {by_cause['户数'].sum()} 户次")
+    mo.md(
+        f"## {period.value} 预警概览：{by_cause['预警数'].sum()} 条预警，涉及 {by_cause['户数'].sum()} 户次"
+    )
     return (by_cause,)
 
 
@@ -89,8 +93,12 @@ def _(alt, con):
 
 @app.cell
 def _(by_cause, pl):
-    table = by_cause.pivot(on="预警原因", index="乡镇", values="预警数", aggregate_function="sum").fill_null(0)
-    table = table.with_columns(pl.sum_horizontal(pl.exclude("乡镇")).alias("合计")).sort("合计", descending=True)
+    table = by_cause.pivot(on="预警原因", index="乡镇", values="预警数", aggregate_function="sum").fill_null(
+        0
+    )
+    table = table.with_columns(pl.sum_horizontal(pl.exclude("乡镇")).alias("合计")).sort(
+        "合计", descending=True
+    )
     table
     return (table,)
 

@@ -25,8 +25,12 @@ def _():
 @app.cell
 def _(con, mo, rulebook):
     tunable = [r.id for r in rulebook.rules if r.params]
-    periods = [r[0] for r in con.sql("SELECT DISTINCT period FROM analyst.warnings ORDER BY period").fetchall()]
-    rule_pick = mo.ui.dropdown(options=tunable, value="ILL-001" if "ILL-001" in tunable else tunable[0], label="规则")
+    periods = [
+        r[0] for r in con.sql("SELECT DISTINCT period FROM analyst.warnings ORDER BY period").fetchall()
+    ]
+    rule_pick = mo.ui.dropdown(
+        options=tunable, value="ILL-001" if "ILL-001" in tunable else tunable[0], label="规则"
+    )
     period_pick = mo.ui.dropdown(options=periods, value=periods[-1], label="期别")
     mo.hstack([rule_pick, period_pick])
     return period_pick, rule_pick
@@ -40,7 +44,8 @@ def _(mo, params, period_pick, rule_pick, rulebook):
     current = params.value(param_name, period_pick.value)
     base = max(current.values()) if isinstance(current, dict) else float(current)
     segment_pick = mo.ui.dropdown(
-        options=["all", "poverty_exit", "monitored", "ordinary"], value="poverty_exit" if isinstance(current, dict) else "all",
+        options=["all", "poverty_exit", "monitored", "ordinary"],
+        value="poverty_exit" if isinstance(current, dict) else "all",
         label="户类型",
     )
     mo.vstack([mo.md(f"**{rule.id} {rule.title}** — 参数 `{param_name}` 当前值：{current}"), segment_pick])
@@ -56,10 +61,26 @@ def _(base, con, param_name, period_pick, pl, rule, segment_pick, sweep, ruleboo
         params=[rule.id],
     ).pl()
     segment = None if segment_pick.value == "all" else segment_pick.value
-    result = sweep(con, rulebook, params, period_pick.value, rule.id, param_name, values, segment=segment,
-                   verifications=verified)
-    result = result.rename({"value": "阈值", "households": "预警户数", "verified": "已核实", "confirmed": "属实",
-                            "precision": "属实率"})
+    result = sweep(
+        con,
+        rulebook,
+        params,
+        period_pick.value,
+        rule.id,
+        param_name,
+        values,
+        segment=segment,
+        verifications=verified,
+    )
+    result = result.rename(
+        {
+            "value": "阈值",
+            "households": "预警户数",
+            "verified": "已核实",
+            "confirmed": "属实",
+            "precision": "属实率",
+        }
+    )
     result.with_columns(pl.col("属实率").round(3))
     return result, values, verified
 

@@ -13,8 +13,15 @@ def _():
 
     # The published copy: read-only, never blocks a running flow (data/README.md lists the views).
     con = open_published(Settings.load().warehouse)
-    mo.md("## 分析起步 / starter — views: " + ", ".join(r[0] for r in con.sql(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analyst' ORDER BY 1").fetchall()))
+    mo.md(
+        "## 分析起步 / starter — views: "
+        + ", ".join(
+            r[0]
+            for r in con.sql(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'analyst' ORDER BY 1"
+            ).fetchall()
+        )
+    )
     return con, mo
 
 
