@@ -47,9 +47,12 @@ def monthly_screening(
     warehouse: str | None = None,
     rules_dir: str | None = None,
     mask_ids: bool | None = None,
+    months_back: int = 0,
 ) -> dict:
-    """Screen one period. `period` defaults to the current month (YYYY-MM)."""
-    period = str(Period.parse(period)) if period else str(Period.current())
+    """Screen one period: `period` (YYYY-MM), or the month `months_back` months before this one
+    (the scheduled run on the 5th uses months_back=1: the previous month, whose data departments
+    have sent by then)."""
+    period = str(Period.parse(period)) if period else str(Period.current().shift(-months_back))
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
     run_id = str(flow_run.get_id() or uuid.uuid4())
     stages.record_run(settings, run_id, period, "running")
