@@ -126,15 +126,37 @@ def run(
 
     p = _period(period)
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
+    from pipelines import progress
+
     started = time.perf_counter()
     console.print(f"月度比对 / monthly screening {p} — data {settings.data_dir}")
-    result = monthly_screening(
-        period=p,
-        data_dir=str(settings.data_dir),
-        warehouse=str(settings.warehouse),
-        rules_dir=str(settings.rules_dir),
-        mask_ids=mask_ids,
-    )
+    labels = {
+        "ingest": "读取入库 ingest",
+        "match": "匹配 match",
+        "rules": "规则 rules",
+        "export": "核实表 workbooks",
+        "publish": "发布 publish",
+    }
+    with console.status("启动 Prefect / starting Prefect…") as status:
+
+        def show(stage: str, message: str) -> None:
+            label = labels.get(stage, stage)
+            if message.startswith("done in"):
+                console.print(f"[green]✓[/] {label}: {message}")
+            else:
+                status.update(f"{label}: {message}")
+
+        progress.subscribe(show)
+        try:
+            result = monthly_screening(
+                period=p,
+                data_dir=str(settings.data_dir),
+                warehouse=str(settings.warehouse),
+                rules_dir=str(settings.rules_dir),
+                mask_ids=mask_ids,
+            )
+        finally:
+            progress.unsubscribe(show)
     _print_summary(result, settings, time.perf_counter() - started)
 
 

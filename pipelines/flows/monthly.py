@@ -9,20 +9,30 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from pipelines import stages
+from pipelines import progress, stages
 from pipelines.period import Period
 from pipelines.settings import Settings
 
 
+def _report(stage: str):
+    logger = get_run_logger()
+    emit = progress.reporter(stage)
+
+    def both(message: str) -> None:
+        logger.info(message)
+        emit(message)
+
+    return both
+
+
 @task(name="ingest", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def ingest_task(settings: Settings, period: str) -> list[dict]:
-    logger = get_run_logger()
-    return stages.stage_ingest(settings, period, progress=logger.info)
+    return stages.stage_ingest(settings, period, progress=_report("ingest"))
 
 
 @task(name="match", retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def match_task(settings: Settings, period: str) -> dict:
-    return stages.stage_match(settings, period, progress=get_run_logger().info)
+    return stages.stage_match(settings, period, progress=_report("match"))
 
 
 @task(name="rules", cache_policy=NO_CACHE)
@@ -56,16 +66,23 @@ def monthly_screening(
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
     run_id = str(flow_run.get_id() or uuid.uuid4())
     stages.record_run(settings, run_id, period, "running")
+    timings: dict[str, float] = {}
     try:
-        accounts = ingest_task(settings, period)
-        matched = match_task(settings, period)
-        rules = rules_task(settings, period)
-        outputs = export_task(settings, period, accounts, matched["match_stats"])
+        # Timed here, in the flow body: task parameters may be copied, so tasks cannot fill a dict.
+        with progress.timed("ingest", timings):
+            accounts = ingest_task(settings, period)
+        with progress.timed("match", timings):
+            matched = match_task(settings, period)
+        with progress.timed("rules", timings):
+            rules = rules_task(settings, period)
+        with progress.timed("export", timings):
+            outputs = export_task(settings, period, accounts, matched["match_stats"])
     except Exception as exc:
         stages.record_run(settings, run_id, period, "failed", {"error": f"{type(exc).__name__}: {exc}"})
         raise
     stages.record_run(settings, run_id, period, "completed", {**rules, **outputs})
-    published = publish_task(settings)
+    with progress.timed("publish", timings):
+        published = publish_task(settings)
     create_table_artifact(
         key=f"screening-{period}",
         table=[
