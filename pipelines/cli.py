@@ -25,7 +25,7 @@ console = Console()
 
 # Commands that live with their package: each module exposes `register(app: typer.Typer)` and
 # imports its heavy dependencies inside the commands, so `dixian --help` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("pipelines.matching.commands",)
 
 
 def _prefect_env() -> None:

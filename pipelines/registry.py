@@ -6,6 +6,8 @@ registry replaces the old picture instead of mixing with it.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import polars as pl
 
@@ -35,6 +37,49 @@ def segment_expr() -> pl.Expr:
     )
 
 
+def prepare_persons(raw: pl.DataFrame) -> pl.DataFrame:
+    """Registry rows (canonical fields) → persons with ID/name keys, person_id, birth_date, segment."""
+    for c in ("person_id", "birth_date", "monitoring_type", "risk_eliminated", "household_type", "relation"):
+        if c not in raw.columns:
+            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(c))
+    persons = raw.with_columns(id_columns(pl.col("id_number")))
+    persons = add_name_keys(persons, "name", "name")
+    return persons.with_columns(
+        pl.coalesce(
+            pl.col("person_id"),
+            pl.col("household_id") + "-" + pl.int_range(1, pl.len() + 1).over("household_id").cast(pl.String),
+        ).alias("person_id"),
+        pl.coalesce(
+            pl.col("birth_date").cast(pl.Date, strict=False),
+            pl.col("id_norm").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False),
+        ).alias("birth_date"),
+        segment_expr().alias("segment"),
+    )
+
+
+def read_registry_file(path: Path) -> pl.DataFrame:
+    """A registry export (XLSX/CSV) read with the ingest readers and the registry's header aliases,
+    as prepared persons (for ad hoc matching with --registry, without a warehouse)."""
+    from pipelines.ingest.header import find_header
+    from pipelines.ingest.readers import read_any
+    from schemas import get_source
+
+    source = get_source("registry")
+    frames = []
+    for sheet in read_any(path):
+        header = find_header(sheet.grid, source, f"{path}:{sheet.sheet}")
+        body = sheet.grid.filter(pl.col("row_no") > header.header_row_no)
+        frame = body.select(pl.col("row_no"), *[pl.col(c).alias(f) for c, f in header.columns.items()])
+        if "household_id" in frame.columns:
+            frame = frame.filter(pl.col("household_id").is_not_null())
+        frames.append(frame)
+    raw = pl.concat(frames, how="diagonal_relaxed")
+    for c in ("household_id", "name", "id_number", "township", "village", "group"):
+        if c not in raw.columns:
+            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(c))
+    return prepare_persons(raw)
+
+
 def build_core(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rebuild core.persons / core.households; returns their row counts."""
     latest = fetch_one(
@@ -45,19 +90,7 @@ def build_core(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     if latest is None:
         raise RegistryMissing("no registry export loaded: put the registry XLSX/CSV in data/registry/")
     raw = con.sql("SELECT * FROM raw.registry WHERE batch_id = ? ORDER BY row_no", params=[latest[0]]).pl()
-    persons = raw.with_columns(id_columns(pl.col("id_number")))
-    persons = add_name_keys(persons, "name", "name")
-    persons = persons.with_columns(
-        pl.coalesce(
-            pl.col("person_id"),
-            pl.col("household_id") + "-" + pl.int_range(1, pl.len() + 1).over("household_id").cast(pl.String),
-        ).alias("person_id"),
-        pl.coalesce(
-            pl.col("birth_date"),
-            pl.col("id_norm").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False),
-        ).alias("birth_date"),
-        segment_expr().alias("segment"),
-    )
+    persons = prepare_persons(raw)
     heads = (
         persons.sort("household_id", pl.col("relation") != "户主", "row_no")
         .group_by("household_id", maintain_order=True)

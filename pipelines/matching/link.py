@@ -5,23 +5,34 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from pipelines.matching.matcher import match_rows
+from pipelines.matching.matcher import match_rows_detailed
+from pipelines.matching.review import load_decisions, store_review
 from schemas import get_source
+
+PERSON_COLUMNS = (
+    'person_id, household_id, name, id_norm, name_fold, name_pinyin, township, village, "group", birth_date'
+)
+OPTIONAL_ROW_FIELDS = ("address", "birth_date")
+"""Fields of raw.<source> the matcher uses as evidence when the source has them."""
 
 
 def match_source(
     con: duckdb.DuckDBPyConnection, source_name: str, period: str
 ) -> dict[str, int | float | str]:
-    """Match every raw row of a source (decisions replace earlier ones); returns counts."""
-    rows = con.sql(f"SELECT row_key, name, id_number, id_damaged FROM raw.{source_name}").pl()
-    persons = con.sql(
-        "SELECT person_id, household_id, name, id_norm, name_fold, name_pinyin FROM core.persons"
-    ).pl()
-    decisions = match_rows(rows, persons).with_columns(
+    """Match every raw row of a source (decisions replace earlier ones, the review queue too); returns counts.
+
+    Remembered review decisions (link.review_decisions) apply before the tiers."""
+    fields = {f.name for f in get_source(source_name).fields}
+    extra = "".join(f", {c}" for c in OPTIONAL_ROW_FIELDS if c in fields)
+    rows = con.sql(f"SELECT row_key, name, id_number, id_damaged{extra} FROM raw.{source_name}").pl()
+    persons = con.sql(f"SELECT {PERSON_COLUMNS} FROM core.persons").pl()
+    result = match_rows_detailed(rows, persons, decisions=load_decisions(con))
+    decisions = result.decisions.with_columns(
         pl.lit(source_name).alias("source"), pl.lit(period).alias("period")
     )
     con.execute("BEGIN TRANSACTION")
     try:
+        store_review(con, source_name, period, rows, result.decisions, result.candidates, result.fingerprints)
         con.execute("DELETE FROM link.matches WHERE source = ?", [source_name])
         con.register("_decisions", decisions)
         con.execute(

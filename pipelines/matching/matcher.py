@@ -1,17 +1,32 @@
 """Link department rows to registry persons, most certain tier first, every decision explained.
 
-Tier 1 (this module): a usable ID number (valid, or a legacy 15-digit number upgraded) joined
-exactly; the name is still compared and an ID hit with an unrelated name goes to review, never
-auto-linked. Rows without a usable ID are left unmatched with the reason in words; the repair and
-name+place tiers (DESIGN.md §5) plug in as further passes over the rows still unmatched.
+0. A reviewer's remembered decision for the same row content (name, ID text, address) applies first.
+1. id_exact — a usable ID (valid, or a legacy 15-digit number upgraded) joined exactly; the name is
+   still compared and an ID hit with an unrelated name goes to review, never auto-linked.
+2. id_repair — an ID that fails its check digit, one substitution or one adjacent transposition
+   from a registry ID, confirmed by the name (same or homophone); the evidence names the digit.
+   A number that passes its check but is not in the registry is somebody else: never repaired.
+3. name_place — no usable ID (missing, damaged by Excel, masked, malformed, or unrepairable): the
+   name (folded or homophone) blocks, then the damaged ID's surviving digits, a masked ID's visible
+   digits, the birth date and the township / village / group from the address must not contradict.
+   A candidate is auto-matched only when it is the single plausible one AND something besides the
+   name ties it (ID digits, birth date, or a village-level address); otherwise the row goes to
+   review with its candidates. 同名同姓 in the same place always goes to review.
+
+Blocking keeps this near-linear: tier 1 and 2 are hash joins on the ID (≤35 repair variants per bad
+ID), tier 3 a hash join on the name's pinyin key for the few rows without a usable ID.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import polars as pl
 
-from pipelines.matching.names import NAME_LEVELS, name_agreement_expr
-from pipelines.normalize.idcard import USABLE_STATUSES, id_columns
+from pipelines.matching.id_repair import edit_text, repair_variants
+from pipelines.matching.names import NAME_LEVELS, add_name_level, name_level_text
+from pipelines.normalize.address import Gazetteer, add_group_no, add_place_columns
+from pipelines.normalize.idcard import REPAIRABLE_STATUSES, USABLE_STATUSES, id_columns
 from pipelines.normalize.names import add_name_keys
 
 MATCH_COLUMNS = {
@@ -25,53 +40,169 @@ MATCH_COLUMNS = {
     "id_status": pl.String,
 }
 
+CANDIDATE_COLUMNS = {
+    "row_key": pl.String,
+    "rank": pl.Int32,
+    "person_id": pl.String,
+    "household_id": pl.String,
+    "candidate_note": pl.String,
+}
+
+DECISION_COLUMNS = {"fingerprint": pl.String, "person_id": pl.String, "note": pl.String}
+"""A reviewer's decision: the row content it applies to and the person (null: not in the registry)."""
+
 ID_STATUS_TEXT = {
     "missing": "未提供身份证号",
-    "damaged": "身份证号被Excel存为数值，末几位已丢失，不能用于比对",
-    "masked": "身份证号已脱敏，不能用于比对",
+    "damaged": "身份证号被Excel存为数值，末几位已丢失",
+    "masked": "身份证号已脱敏",
     "malformed": "身份证号格式错误",
     "bad_check": "身份证号校验位错误",
     "bad_date": "身份证号出生日期无效",
-    "valid": "身份证号有效但不在登记人口中",
-    "legacy15": "15位旧身份证号换算后不在登记人口中",
+    "valid": "身份证号有效（校验通过）但不在登记人口中，应为他人，不按姓名匹配",
+    "legacy15": "15位旧身份证号换算后不在登记人口中，应为他人，不按姓名匹配",
 }
 
-# Auto-match scores, calibrated by how often each kind of evidence is wrong (higher = more certain).
-SCORES = {"same": 1.0, "homophone": 0.95, "absent": 0.9, "similar": 0.85, "different": 0.4}
+# Calibrated on the synthetic county (benchmarks/matching.py prints observed precision per method):
+# higher = more likely the right person.
+SCORES = {"same": 1.0, "homophone": 0.97, "absent": 0.9, "similar": 0.85, "different": 0.4}
+REPAIR_SCORES = {"same": 0.99, "homophone": 0.96}
+PLACE_SCORES = {"id_digits": 0.98, "birth_date": 0.96, "group": 0.93, "village": 0.9}
+DECISION_SCORE = 0.99
+
+PLACE_TEXT = {
+    "group": "地址同村同组",
+    "village": "地址同村",
+    "township": "地址同乡镇",
+    "none": "地址无法比对",
+}
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    decisions: pl.DataFrame
+    """One row per input row, columns MATCH_COLUMNS."""
+    candidates: pl.DataFrame
+    """For rows sent to review: their candidates, best first (CANDIDATE_COLUMNS)."""
+    fingerprints: pl.DataFrame
+    """row_key → fingerprint (folded name | cleaned ID text | address): what a decision is remembered by."""
+
+
+def _ensure(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+    missing = [pl.lit(None, dtype=t).alias(c) for c, t in columns.items() if c not in frame.columns]
+    return frame.with_columns(missing) if missing else frame
+
+
+def _clean_text(col: str) -> pl.Expr:
+    return pl.col(col).cast(pl.String).str.normalize("NFKC").str.replace_all(r"\s+", "").fill_null("")
 
 
 def prepare_rows(rows: pl.DataFrame) -> pl.DataFrame:
-    """rows: row_key, name, id_number, id_damaged → adds id_norm, id_status, name_fold, name_pinyin."""
-    out = rows.with_columns(id_columns(pl.col("id_number")))
-    out = out.with_columns(
-        pl.when(pl.col("id_damaged").fill_null(False))
-        .then(pl.lit("damaged"))
-        .otherwise(pl.col("id_status"))
-        .alias("id_status"),
-        pl.when(pl.col("id_damaged").fill_null(False))
-        .then(pl.lit(None, dtype=pl.String))
-        .otherwise(pl.col("id_norm"))
-        .alias("id_norm"),
+    """rows: row_key, name, id_number [, id_damaged, address, birth_date] → adds id_norm, id_status,
+    id_clean, name_fold, name_pinyin and the fingerprint a review decision is remembered by."""
+    out = _ensure(
+        rows,
+        {
+            "name": pl.String,
+            "id_number": pl.String,
+            "id_damaged": pl.Boolean,
+            "address": pl.String,
+            "birth_date": pl.Date,
+        },
+    ).with_columns(
+        pl.col("id_number").cast(pl.String),
+        pl.col("address").cast(pl.String),
+        pl.col("birth_date").cast(pl.Date, strict=False),
     )
-    return add_name_keys(out, "name", "name")
+    out = out.with_columns(id_columns(pl.col("id_number")))
+    damaged = pl.col("id_damaged").fill_null(False)
+    out = out.with_columns(
+        pl.when(damaged).then(pl.lit("damaged")).otherwise(pl.col("id_status")).alias("id_status"),
+        pl.when(damaged).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col("id_norm")).alias("id_norm"),
+        _clean_text("id_number").str.replace_all(r"[\-'‘’`]", "").str.to_uppercase().alias("id_clean"),
+    )
+    out = add_name_keys(out, "name", "name")
+    return out.with_columns(
+        (pl.col("name_fold").fill_null("") + "|" + pl.col("id_clean") + "|" + _clean_text("address")).alias(
+            "fingerprint"
+        )
+    )
 
 
-def _exact_tier(rows: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
-    reg = persons.select(
+def _registry(persons: pl.DataFrame) -> pl.DataFrame:
+    reg = _ensure(
+        persons,
+        {"township": pl.String, "village": pl.String, "group": pl.String, "birth_date": pl.Date},
+    )
+    reg = reg.select(
         "person_id",
         "household_id",
         pl.col("id_norm"),
         pl.col("name_fold").alias("reg_fold"),
         pl.col("name_pinyin").alias("reg_pinyin"),
         pl.col("name").alias("reg_name"),
-    ).filter(pl.col("id_norm").is_not_null())
+        pl.col("township").alias("reg_township"),
+        pl.col("village").alias("reg_village"),
+        pl.col("group").cast(pl.String).alias("reg_group"),
+        pl.coalesce(
+            pl.col("birth_date").cast(pl.Date, strict=False),
+            pl.col("id_norm").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False),
+        ).alias("reg_birth"),
+    )
+    return add_group_no(reg, "reg_group", "reg_group_no")
+
+
+def _empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=MATCH_COLUMNS)
+
+
+def _empty_candidates() -> pl.DataFrame:
+    return pl.DataFrame(schema=CANDIDATE_COLUMNS)
+
+
+def _decisions_tier(rows: pl.DataFrame, reg: pl.DataFrame, decisions: pl.DataFrame | None) -> pl.DataFrame:
+    if decisions is None or decisions.height == 0:
+        return _empty()
+    known = decisions.select(list(DECISION_COLUMNS)).unique("fingerprint", keep="last")
+    hits = rows.join(known, on="fingerprint", how="inner").join(
+        reg.select("person_id", "household_id", "reg_name"), on="person_id", how="left"
+    )
+    # A decision naming a person no longer in the registry no longer applies: the tiers decide.
+    hits = hits.filter(pl.col("person_id").is_null() | pl.col("household_id").is_not_null())
+    note = (
+        pl.when(pl.col("note").fill_null("") != "").then("（" + pl.col("note") + "）").otherwise(pl.lit(""))
+    )
+    return hits.select(
+        "row_key",
+        "person_id",
+        "household_id",
+        pl.when(pl.col("person_id").is_null())
+        .then(pl.lit("unmatched"))
+        .otherwise(pl.lit("matched"))
+        .alias("match_status"),
+        pl.lit("review_decision").alias("match_method"),
+        pl.when(pl.col("person_id").is_null()).then(0.0).otherwise(DECISION_SCORE).alias("match_score"),
+        pl.when(pl.col("person_id").is_null())
+        .then("人工核对：不是登记人口中的人" + note)
+        .otherwise("人工核对确认为" + pl.col("reg_name") + note)
+        .alias("match_evidence"),
+        "id_status",
+    ).cast(MATCH_COLUMNS)
+
+
+def _exact_tier(rows: pl.DataFrame, reg: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     usable = rows.filter(pl.col("id_status").is_in(USABLE_STATUSES))
-    hits = usable.join(reg, on="id_norm", how="inner")
+    hits = usable.join(reg.filter(pl.col("id_norm").is_not_null()), on="id_norm", how="inner")
     if hits.height == 0:
-        return pl.DataFrame(schema=MATCH_COLUMNS)
-    hits = hits.with_columns(
-        name_agreement_expr().alias("level"), pl.len().over("row_key").alias("n_candidates")
-    ).sort("row_key", "person_id")
+        return _empty(), _empty_candidates()
+    hits = add_name_level(hits).with_columns(pl.len().over("row_key").alias("n_candidates"))
+    hits = hits.sort("row_key", "person_id")
+    candidates = hits.filter((pl.col("n_candidates") > 1) | (pl.col("level") == "different")).select(
+        "row_key",
+        pl.int_range(1, pl.len() + 1).over("row_key").cast(pl.Int32).alias("rank"),
+        "person_id",
+        "household_id",
+        ("身份证号一致，" + name_level_text()).alias("candidate_note"),
+    )
     # The same ID on two registry persons is a registry error: never pick one silently.
     hits = hits.unique("row_key", keep="first", maintain_order=True).with_columns(
         pl.when(pl.col("n_candidates") > 1)
@@ -89,7 +220,7 @@ def _exact_tier(rows: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.lit("身份证号一致"))
     )
     accepted = pl.col("level") != "different"
-    return hits.select(
+    decided = hits.select(
         "row_key",
         "person_id",
         "household_id",
@@ -97,24 +228,250 @@ def _exact_tier(rows: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
         pl.lit("id_exact").alias("match_method"),
         pl.col("level").replace_strict(SCORES, return_dtype=pl.Float64).alias("match_score"),
         pl.when(accepted)
-        .then(id_text + "，" + pl.col("level").replace_strict(NAME_LEVELS, return_dtype=pl.String))
+        .then(id_text + "，" + name_level_text())
         .otherwise(
             id_text + pl.col("dup_note") + "，但姓名不符（登记为" + pl.col("reg_name") + "），需人工核对"
         )
         .alias("match_evidence"),
         "id_status",
     )
+    return decided.cast(MATCH_COLUMNS), candidates.cast(CANDIDATE_COLUMNS)
 
 
-def match_rows(rows: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
-    """One decision per row: matched / ambiguous (to review) / unmatched, with method, score, evidence.
+def _repair_tier(rows: pl.DataFrame, reg: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    bad = rows.filter(pl.col("id_status").is_in(REPAIRABLE_STATUSES) & pl.col("id_norm").is_not_null())
+    if bad.height == 0:
+        return _empty(), _empty_candidates()
+    variants = repair_variants(bad)
+    hits = variants.join(reg.filter(pl.col("id_norm").is_not_null()), left_on="cand_id", right_on="id_norm")
+    if hits.height == 0:
+        return _empty(), _empty_candidates()
+    hits = hits.join(bad.select("row_key", "name_fold", "name_pinyin", "id_status"), on="row_key")
+    hits = add_name_level(hits).with_columns(
+        pl.col("level").is_in(["same", "homophone"]).alias("confirmed"),
+        (edit_text() + "，" + name_level_text()).alias("why"),
+    )
+    hits = hits.unique(["row_key", "person_id"], keep="first").with_columns(
+        pl.col("confirmed").sum().over("row_key").alias("n_confirmed"),
+        pl.len().over("row_key").alias("n_candidates"),
+    )
+    hits = hits.sort("row_key", pl.col("confirmed").not_(), pl.col("level") != "same", "person_id")
+    candidates = hits.filter((pl.col("n_confirmed") != 1) | (pl.col("n_candidates") > 1)).select(
+        "row_key",
+        pl.int_range(1, pl.len() + 1).over("row_key").cast(pl.Int32).alias("rank"),
+        "person_id",
+        "household_id",
+        (pl.col("why") + "（登记为" + pl.col("reg_name") + "）").alias("candidate_note"),
+    )
+    best = hits.unique("row_key", keep="first", maintain_order=True)
+    auto = (pl.col("n_confirmed") == 1) & pl.col("confirmed")
+    decided = best.select(
+        "row_key",
+        pl.when(auto).then(pl.col("person_id")).alias("person_id"),
+        pl.when(auto).then(pl.col("household_id")).alias("household_id"),
+        pl.when(auto).then(pl.lit("matched")).otherwise(pl.lit("ambiguous")).alias("match_status"),
+        pl.lit("id_repair").alias("match_method"),
+        pl.when(auto)
+        .then(pl.col("level").replace_strict(REPAIR_SCORES, default=0.5, return_dtype=pl.Float64))
+        .when(pl.col("n_confirmed") > 1)
+        .then(0.9 / pl.col("n_confirmed"))
+        .otherwise(pl.lit(0.3))
+        .alias("match_score"),
+        pl.when(auto)
+        .then(pl.col("why"))
+        .when(pl.col("n_confirmed") > 1)
+        .then(
+            "身份证号校验位错误，与登记人口中"
+            + pl.col("n_confirmed").cast(pl.String)
+            + "人的号码都只差一位且姓名相符，需人工核对"
+        )
+        .otherwise(pl.col("why") + "（登记为" + pl.col("reg_name") + "），姓名不足以确认，需人工核对")
+        .alias("match_evidence"),
+        "id_status",
+    )
+    return decided.cast(MATCH_COLUMNS), candidates.cast(CANDIDATE_COLUMNS)
 
-    rows: row_key, name, id_number, id_damaged. persons: person_id, household_id, name, id_norm,
-    name_fold, name_pinyin (core.persons).
-    """
+
+def _damaged_range(rows: pl.DataFrame) -> pl.DataFrame:
+    """For Excel-damaged IDs: the numeric value and how far the true number may lie from it.
+
+    Excel keeps 15 significant digits (…071234 → …071000): ±500, plus float error. A number shown in
+    scientific notation keeps only its mantissa digits (3.41722199E+17: ±5·10⁸)."""
+    text = pl.col("id_clean")
+    value = text.str.replace(r"\.0+$", "").cast(pl.Float64, strict=False)
+    mantissa = text.str.extract(r"^\d\.(\d+)E", 1).str.len_chars()
+    exponent = text.str.extract(r"E\+?(\d+)$", 1).cast(pl.Int32, strict=False)
+    sci_tol = (pl.lit(10.0).pow(exponent - mantissa) * 0.5).cast(pl.Float64)
+    tol = pl.when(mantissa.is_not_null()).then(sci_tol).otherwise(pl.lit(600.0))
+    damaged = pl.col("id_status") == "damaged"
+    return rows.with_columns(
+        pl.when(damaged).then(value).alias("dmg_value"),
+        pl.when(damaged).then(tol).alias("dmg_tol"),
+    )
+
+
+def _id_value(col: str) -> pl.Expr:
+    s = pl.col(col)
+    check = s.str.slice(17, 1).replace({"X": "10"}).cast(pl.Float64, strict=False)
+    return s.str.slice(0, 17).cast(pl.Float64, strict=False) * 10 + check
+
+
+def _place_tier(rows: pl.DataFrame, reg: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    if rows.height == 0:
+        return _empty(), _empty_candidates()
+    rows = _damaged_range(rows).with_columns(
+        # An unrepairable bad-check number still tells the birth date when its date part is real.
+        pl.coalesce(
+            "birth_date",
+            pl.when(pl.col("id_status") == "bad_check").then(
+                pl.col("id_norm").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+            ),
+        ).alias("row_birth"),
+        pl.when(pl.col("id_status") == "masked")
+        .then("^" + pl.col("id_clean").str.replace_all(r"\*", "."))
+        .alias("mask_pattern"),
+    )
+    named = rows.filter(pl.col("name_pinyin").fill_null("") != "")
+    pairs = named.join(reg, left_on="name_pinyin", right_on="reg_pinyin", how="inner")
+    pairs = add_name_level(pairs, b=("reg_fold", "name_pinyin")).filter(
+        pl.col("level").is_in(["same", "homophone"])
+    )
+    reg_value = _id_value("reg_id")
+    pairs = pairs.rename({"id_norm_right": "reg_id"}) if "id_norm_right" in pairs.columns else pairs
+    pairs = pairs.with_columns(
+        pl.when(pl.col("dmg_value").is_not_null())
+        .then((reg_value - pl.col("dmg_value")).abs() <= pl.col("dmg_tol") + 64)
+        .alias("dmg_ok"),
+        pl.when(pl.col("mask_pattern").is_not_null())
+        .then(pl.col("reg_id").fill_null("").str.contains(pl.col("mask_pattern")))
+        .alias("mask_ok"),
+        pl.when(pl.col("row_birth").is_not_null() & pl.col("reg_birth").is_not_null())
+        .then(pl.col("row_birth") == pl.col("reg_birth"))
+        .alias("birth_ok"),
+        pl.when(pl.col("addr_township").is_not_null()).then(pl.col("addr_township") == pl.col("reg_township")).alias("t_ok"),
+        pl.when(pl.col("addr_village").is_not_null()).then(pl.col("addr_village") == pl.col("reg_village")).alias("v_ok"),
+        pl.when(pl.col("addr_group_no").is_not_null()).then(pl.col("addr_group_no") == pl.col("reg_group_no")).alias("g_ok"),
+    )  # fmt: skip
+    # Anything that contradicts rules the candidate out; what agrees is evidence.
+    pairs = pairs.filter(
+        pl.all_horizontal([pl.col(c).fill_null(True) for c in ("dmg_ok", "mask_ok", "birth_ok", "t_ok", "v_ok", "g_ok")])
+    )  # fmt: skip
+    strong_id = pl.col("dmg_ok").fill_null(False) & (pl.col("dmg_tol") <= 10_000)
+    pairs = pairs.with_columns(
+        pl.when(pl.col("g_ok").fill_null(False) & pl.col("v_ok").fill_null(False))
+        .then(pl.lit("group"))
+        .when(pl.col("v_ok").fill_null(False))
+        .then(pl.lit("village"))
+        .when(pl.col("t_ok").fill_null(False))
+        .then(pl.lit("township"))
+        .otherwise(pl.lit("none"))
+        .alias("place"),
+        pl.when(strong_id)
+        .then(pl.lit("id_digits"))
+        .when(pl.col("mask_ok").fill_null(False) | pl.col("birth_ok").fill_null(False))
+        .then(pl.lit("birth_date"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("tie"),
+    ).with_columns(
+        pl.len().over("row_key").alias("n_candidates"),
+        pl.coalesce("tie", pl.when(pl.col("place").is_in(["group", "village"])).then(pl.col("place"))).alias(
+            "tie"
+        ),
+    )
+    id_part = (
+        pl.when(pl.col("dmg_ok").fill_null(False))
+        .then(pl.lit("身份证号残存前15位一致，"))
+        .when(pl.col("mask_ok").fill_null(False))
+        .then(pl.lit("脱敏身份证号可见位一致，"))
+        .otherwise(pl.lit(""))
+    )
+    birth_part = (
+        pl.when(pl.col("birth_ok").fill_null(False)).then(pl.lit("出生日期一致，")).otherwise(pl.lit(""))
+    )
+    pairs = pairs.with_columns(
+        (
+            id_part
+            + name_level_text()
+            + "，"
+            + birth_part
+            + pl.col("place").replace_strict(PLACE_TEXT, return_dtype=pl.String)
+        ).alias("why")
+    ).sort("row_key", pl.col("tie").is_null(), pl.col("level") != "same", "person_id")
+    auto = (
+        (pl.col("n_candidates") == 1)
+        & pl.col("tie").is_not_null()
+        & ((pl.col("level") == "same") | pl.col("tie").is_in(["id_digits", "birth_date"]))
+    )
+    best = pairs.unique("row_key", keep="first", maintain_order=True).with_columns(auto.alias("auto"))
+    candidates = pairs.join(best.filter(pl.col("auto")).select("row_key"), on="row_key", how="anti").select(
+        "row_key",
+        pl.int_range(1, pl.len() + 1).over("row_key").cast(pl.Int32).alias("rank"),
+        "person_id",
+        "household_id",
+        (pl.col("why") + "（登记为" + pl.col("reg_name") + "，" + pl.col("reg_township").fill_null("")
+         + pl.col("reg_village").fill_null("") + pl.col("reg_group").fill_null("") + "）").alias("candidate_note"),
+    )  # fmt: skip
+    status_text = pl.col("id_status").replace_strict(
+        ID_STATUS_TEXT, default="身份证号不可用", return_dtype=pl.String
+    )
+    decided = best.select(
+        "row_key",
+        pl.when("auto").then(pl.col("person_id")).alias("person_id"),
+        pl.when("auto").then(pl.col("household_id")).alias("household_id"),
+        pl.when("auto").then(pl.lit("matched")).otherwise(pl.lit("ambiguous")).alias("match_status"),
+        pl.lit("name_place").alias("match_method"),
+        pl.when("auto")
+        .then(pl.col("tie").replace_strict(PLACE_SCORES, default=0.85, return_dtype=pl.Float64)
+              - pl.when(pl.col("level") == "homophone").then(0.02).otherwise(0.0))
+        .otherwise(pl.lit(0.6) / pl.col("n_candidates"))
+        .alias("match_score"),
+        pl.when("auto")
+        .then(status_text + "；" + pl.col("why") + "，唯一候选")
+        .when(pl.col("n_candidates") > 1)
+        .then(status_text + "；登记人口中有" + pl.col("n_candidates").cast(pl.String)
+              + "个同名（同音）且不矛盾的候选人（同名同姓），需人工核对")
+        .otherwise(status_text + "；仅" + pl.col("why") + "，证据不足，需人工核对")
+        .alias("match_evidence"),
+        "id_status",
+    )  # fmt: skip
+    return decided.cast(MATCH_COLUMNS), candidates.cast(CANDIDATE_COLUMNS)
+
+
+def match_rows_detailed(
+    rows: pl.DataFrame,
+    persons: pl.DataFrame,
+    decisions: pl.DataFrame | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> MatchResult:
+    """Decisions for every row plus the candidates of rows sent to review (see match_rows)."""
     prepared = prepare_rows(rows)
-    decided = _exact_tier(prepared, persons)
-    rest = prepared.join(decided.select("row_key"), on="row_key", how="anti")
+    reg = _registry(persons)
+    if gazetteer is None and reg.get_column("reg_township").null_count() < reg.height:
+        gazetteer = Gazetteer.from_places(reg.select(township="reg_township", village="reg_village"))
+    if gazetteer is not None:
+        prepared = add_place_columns(prepared, gazetteer, "address", "addr")
+    else:
+        prepared = prepared.with_columns(
+            pl.lit(None, dtype=pl.String).alias("addr_township"),
+            pl.lit(None, dtype=pl.String).alias("addr_village"),
+            pl.lit(None, dtype=pl.Int32).alias("addr_group_no"),
+        )
+    parts: list[pl.DataFrame] = []
+    cands: list[pl.DataFrame] = []
+    rest = prepared
+
+    def take(decided: pl.DataFrame, candidates: pl.DataFrame | None = None) -> None:
+        nonlocal rest
+        parts.append(decided)
+        if candidates is not None:
+            cands.append(candidates)
+        rest = rest.join(decided.select("row_key"), on="row_key", how="anti")
+
+    take(_decisions_tier(rest, reg, decisions))
+    take(*_exact_tier(rest, reg))
+    take(*_repair_tier(rest, reg))
+    no_usable_id = ~pl.col("id_status").is_in(USABLE_STATUSES)
+    take(*_place_tier(rest.filter(no_usable_id), reg))
     unmatched = rest.select(
         "row_key",
         pl.lit(None, dtype=pl.String).alias("person_id"),
@@ -122,9 +479,53 @@ def match_rows(rows: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
         pl.lit("unmatched").alias("match_status"),
         pl.lit("none").alias("match_method"),
         pl.lit(0.0).alias("match_score"),
-        pl.col("id_status")
-        .replace_strict(ID_STATUS_TEXT, default="无法比对", return_dtype=pl.String)
+        pl.when(pl.col("id_status").is_in(USABLE_STATUSES))
+        .then(pl.col("id_status").replace_strict(ID_STATUS_TEXT, default="无法比对", return_dtype=pl.String))
+        .when(pl.col("name_fold").fill_null("") == "")
+        .then(
+            pl.col("id_status").replace_strict(ID_STATUS_TEXT, default="无法比对", return_dtype=pl.String)
+            + "，且未提供姓名"
+        )
+        .otherwise(
+            pl.col("id_status").replace_strict(ID_STATUS_TEXT, default="无法比对", return_dtype=pl.String)
+            + "；登记人口中没有与姓名、地址相符的人"
+        )
         .alias("match_evidence"),
         "id_status",
     )
-    return pl.concat([decided.cast(MATCH_COLUMNS), unmatched.cast(MATCH_COLUMNS)]).sort("row_key")
+    parts.append(unmatched.cast(MATCH_COLUMNS))
+    decided = pl.concat(parts).sort("row_key")
+    candidates = pl.concat(cands) if cands else _empty_candidates()
+    return MatchResult(
+        decisions=decided,
+        candidates=candidates.sort("row_key", "rank"),
+        fingerprints=prepared.select("row_key", "fingerprint"),
+    )
+
+
+def match_rows(
+    rows: pl.DataFrame,
+    persons: pl.DataFrame,
+    decisions: pl.DataFrame | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> pl.DataFrame:
+    """One decision per row: matched / ambiguous (to review) / unmatched, with method, score, evidence.
+
+    rows: row_key, name, id_number; optional id_damaged, address, birth_date. persons (core.persons):
+    person_id, household_id, name, id_norm, name_fold, name_pinyin; optional township, village,
+    group, birth_date (place and birth date evidence need them). decisions: remembered reviewer
+    decisions (DECISION_COLUMNS), applied before the tiers.
+    """
+    return match_rows_detailed(rows, persons, decisions, gazetteer).decisions
+
+
+__all__ = [
+    "CANDIDATE_COLUMNS",
+    "DECISION_COLUMNS",
+    "MATCH_COLUMNS",
+    "NAME_LEVELS",
+    "MatchResult",
+    "match_rows",
+    "match_rows_detailed",
+    "prepare_rows",
+]

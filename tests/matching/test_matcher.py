@@ -39,8 +39,10 @@ CASES = [
     ("homophone name", "曾莉", C, False, "matched", "P3", "姓名同音"),
     ("15-digit legacy id", "曾丽", C[:6] + C[8:17], False, "matched", "P3", "15位旧身份证号换算后一致"),
     ("id of someone else entirely goes to review", "赵强", A, False, "ambiguous", "P1", "姓名不符"),
-    ("missing id is not guessed from the name", "陈伟", None, False, "unmatched", None, "未提供身份证号"),
-    ("damaged id is never used even if digits pass", "陈伟", A, True, "unmatched", None, "Excel"),
+    # Name alone (no place, no date, no ID digits) is never enough: review, not a link.
+    ("missing id is not guessed from the name", "陈伟", None, False, "ambiguous", None, "证据不足"),
+    # A damaged ID is never joined exactly; its surviving leading digits + the name tie it (tier 3).
+    ("damaged id: surviving digits + name", "陈伟", A, True, "matched", "P1", "残存前15位"),
     (
         "valid id of a stranger",
         "陈伟",

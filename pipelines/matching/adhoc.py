@@ -1,0 +1,206 @@
+"""Ad hoc matching (一键比对, DESIGN.md §3): any list a department hands over, matched to the registry.
+
+The input keeps every row and column in its original order; the match columns are appended. A column
+of the input that already has one of those names keeps it, and the appended one gets `_match`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.ingest.header import HEADER_SCAN_ROWS, fold_header
+from pipelines.matching.matcher import match_rows_detailed
+from schemas.common import ADDRESS_ALIASES, ID_ALIASES, NAME_ALIASES
+
+APPENDED = (
+    "person_id",
+    "household_id",
+    "matched_name",
+    "township",
+    "village",
+    "match_status",
+    "match_method",
+    "match_score",
+    "match_evidence",
+)
+CLASH_SUFFIX = "_match"
+BIRTH_ALIASES = ("出生日期", "出生年月日", "出生年月", "生日", "出生时间")
+OUTPUT_SUFFIXES = (".xlsx", ".csv", ".parquet")
+
+
+class AdhocInputError(Exception):
+    """The ad hoc input cannot be matched (no ID or name column, unreadable file, bad output type)."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+@dataclass(frozen=True)
+class AdhocInput:
+    frame: pl.DataFrame
+    """Input rows as text, columns under their own header names, in order."""
+    roles: dict[str, str]
+    """name / id_number / address / birth_date → the input column holding it."""
+    id_damaged: list[bool]
+    """Per row: the ID cell was stored as a number (XLSX) and has lost digits."""
+
+
+def _unique_headers(texts: list[str | None]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for i, t in enumerate(texts):
+        name = (str(t).strip() if t is not None else "") or f"列{i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}_{seen[name]}"
+        else:
+            seen[name] = 1
+        out.append(name)
+    return out
+
+
+def _role_of(header: str) -> str | None:
+    folded = fold_header(header)
+    for role, aliases in (
+        ("id_number", ID_ALIASES),
+        ("name", NAME_ALIASES),
+        ("address", ADDRESS_ALIASES),
+        ("birth_date", BIRTH_ALIASES),
+    ):
+        if folded in {fold_header(a) for a in aliases}:
+            return role
+    return None
+
+
+def read_input(path: Path, id_col: str | None = None, name_col: str | None = None) -> AdhocInput:
+    """The first sheet whose header (within the first rows) names an ID or a name column."""
+    from pipelines.ingest.readers import read_any
+
+    try:
+        sheets = read_any(path)
+    except Exception as exc:  # the readers raise one class per failure; all mean "cannot read"
+        raise AdhocInputError(path, f"cannot read the file: {exc}") from exc
+    wanted = {c for c in (id_col, name_col) if c}
+    for sheet in sheets:
+        grid = sheet.grid
+        cols = [c for c in grid.columns if c != "row_no"]
+        for pos, row in enumerate(grid.head(HEADER_SCAN_ROWS).iter_rows(named=True)):
+            headers = _unique_headers([row[c] for c in cols])
+            roles: dict[str, str] = {}
+            for h in headers:
+                role = _role_of(h)
+                if role and role not in roles:
+                    roles[role] = h
+            if id_col:
+                roles["id_number"] = id_col
+            if name_col:
+                roles["name"] = name_col
+            if (wanted and not wanted <= set(headers)) or not ({"id_number", "name"} & set(roles)):
+                continue
+            body = grid.slice(pos + 1)
+            frame = body.select([pl.col(c).alias(h) for c, h in zip(cols, headers, strict=True)])
+            keep = frame.select(
+                pl.any_horizontal(pl.all().is_not_null() & (pl.all().str.strip_chars() != ""))
+            )
+            mask = keep.to_series().fill_null(False)
+            frame, body = frame.filter(mask), body.filter(mask)
+            damaged: list[bool] = [False] * frame.height
+            if "id_number" in roles and sheet.numeric_cells:
+                idx = headers.index(roles["id_number"])
+                numeric = {r for r, c in sheet.numeric_cells if c == idx}
+                damaged = [r in numeric for r in body.get_column("row_no").to_list()]
+            return AdhocInput(frame=frame, roles=roles, id_damaged=damaged)
+    if wanted:
+        raise AdhocInputError(
+            path, f"column(s) {sorted(wanted)} not found in the first {HEADER_SCAN_ROWS} rows"
+        )
+    raise AdhocInputError(
+        path,
+        "neither an ID number column nor a name column was found | 未找到身份证号列或姓名列; "
+        f"accepted ID headers: {'/'.join(ID_ALIASES)}; name headers: {'/'.join(NAME_ALIASES)}; "
+        "or name them with --id-col / --name-col",
+    )
+
+
+def match_input(data: AdhocInput, persons: pl.DataFrame) -> pl.DataFrame:
+    """The input frame with the match columns appended (suffix `_match` where a name clashes)."""
+    f = data.frame
+    rows = pl.DataFrame(
+        {
+            "row_key": [f"{i:09d}" for i in range(f.height)],
+            "name": f.get_column(data.roles["name"]) if "name" in data.roles else [None] * f.height,
+            "id_number": f.get_column(data.roles["id_number"])
+            if "id_number" in data.roles
+            else [None] * f.height,
+            "id_damaged": data.id_damaged,
+            "address": f.get_column(data.roles["address"]) if "address" in data.roles else [None] * f.height,
+        },
+        schema={
+            "row_key": pl.String,
+            "name": pl.String,
+            "id_number": pl.String,
+            "id_damaged": pl.Boolean,
+            "address": pl.String,
+        },
+    )
+    if "birth_date" in data.roles:
+        rows = rows.with_columns(
+            f.get_column(data.roles["birth_date"])
+            .str.replace_all(r"[年月./]", "-")
+            .str.replace(r"日$", "")
+            .str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+            .alias("birth_date")
+        )
+    decided = match_rows_detailed(rows, persons).decisions
+    who = persons.select(
+        "person_id",
+        pl.col("name").alias("matched_name"),
+        *(pl.col(c) for c in ("township", "village") if c in persons.columns),
+    )
+    out = rows.select("row_key").join(decided, on="row_key", how="left").join(who, on="person_id", how="left")
+    for c in ("township", "village"):
+        if c not in out.columns:
+            out = out.with_columns(pl.lit(None, dtype=pl.String).alias(c))
+    appended = out.select(list(APPENDED))
+    rename = {c: c + CLASH_SUFFIX for c in APPENDED if c in f.columns}
+    return pl.concat([f, appended.rename(rename)], how="horizontal")
+
+
+def write_output(frame: pl.DataFrame, out: Path, id_columns: tuple[str, ...] = ()) -> None:
+    """xlsx (formula-safe, every input cell as text) / csv (UTF-8 with BOM for Excel) / parquet."""
+    suffix = out.suffix.lower()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        frame.write_csv(out, include_bom=True)
+    elif suffix == ".parquet":
+        frame.write_parquet(out)
+    elif suffix == ".xlsx":
+        import xlsxwriter
+
+        wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False})
+        head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        text = wb.add_format({"num_format": "@"})
+        ws = wb.add_worksheet("比对结果")
+        for c, name in enumerate(frame.columns):
+            ws.write_string(0, c, name, head)
+            width = 22 if name in id_columns else (50 if name.startswith("match_evidence") else 14)
+            ws.set_column(c, c, width)
+        for r, row in enumerate(frame.iter_rows(), start=1):
+            for c, v in enumerate(row):
+                if v is None:
+                    continue
+                if isinstance(v, float):
+                    ws.write_number(r, c, v)
+                else:
+                    ws.write_string(r, c, str(v), text)  # IDs as text: never rounded by Excel
+        ws.freeze_panes(1, 0)
+        wb.close()
+    else:
+        raise AdhocInputError(
+            out, f"unsupported output type {suffix!r}; expected one of {', '.join(OUTPUT_SUFFIXES)}"
+        )

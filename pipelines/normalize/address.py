@@ -1,0 +1,175 @@
+"""Addresses → township / village / group, using the registry's own place names as the gazetteer.
+
+People type addresses many ways: 石台县仁里镇桃源村第三村民小组, 仁里桃源村3组, 仁里镇桃源村三组.
+The gazetteer knows each township's full name and its short form (仁里镇 → 仁里), each village's
+full name and stem (桃源村 → 桃源) within its township, and groups by number (第三村民小组 = 3组 = 三组
+= 三队). Parsing is done once per distinct address and joined back (addresses repeat a lot).
+
+Precision first: a short form (仁里, 桃源) counts only where it is expected (a township short form at
+the start of the address after the county/city prefix; a village stem right after a recognised
+township), so 池州市贵池区秋浦西路 never becomes 秋浦村.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import polars as pl
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_GROUP = re.compile(r"^第?([0-9一二三四五六七八九十两〇零]{1,4})(?:村民小组|村民组|小组|组|队)")
+_ADMIN_PREFIX = re.compile(r"^(?:[^省市县区镇乡村]{2,8}省)?(?:[^省市县区镇乡村]{2,6}市)?")
+_COUNTY_PREFIX = re.compile(r"^([^省市县区镇乡村]{1,5}[县区])")
+_TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
+
+
+def chinese_to_int(text: str) -> int | None:
+    """'3', '03', '三', '十二', '二十', '二十三' → int; None when it is not a number."""
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        t = 1 if tens == "" else _CN_DIGITS.get(tens)
+        o = 0 if ones == "" else _CN_DIGITS.get(ones)
+        if t is None or o is None or len(tens) > 1 or len(ones) > 1:
+            return None
+        return t * 10 + o
+    if len(text) == 1:
+        return _CN_DIGITS.get(text)
+    return None
+
+
+def group_number(text: str | None) -> int | None:
+    """第三村民小组 / 3组 / 三组 / 第03组 / 三队 → 3; None when the text does not start with a group."""
+    if not text:
+        return None
+    m = _GROUP.match(unicodedata.normalize("NFKC", str(text)).replace(" ", ""))
+    return chinese_to_int(m.group(1)) if m else None
+
+
+def _stem(name: str, suffixes: tuple[str, ...]) -> str | None:
+    for suffix in suffixes:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return name[: -len(suffix)]
+    return None
+
+
+@dataclass
+class Gazetteer:
+    """Place names of the registry: townships, their villages, and the groups each village has."""
+
+    townships: list[str]
+    villages: dict[str, list[str]]
+    """township → its villages."""
+    county_names: tuple[str, ...] = ()
+    _township_full: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    _township_short: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    _village_alias: dict[str, list[tuple[str, str]]] = field(default_factory=dict, repr=False)
+    _village_unique: list[tuple[str, tuple[str, str]]] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        self._township_full = sorted(((t, t) for t in self.townships), key=lambda p: -len(p[0]))
+        shorts = [(s, t) for t in self.townships if (s := _stem(t, _TOWNSHIP_SUFFIXES))]
+        self._township_short = sorted(shorts, key=lambda p: -len(p[0]))
+        for t, vs in self.villages.items():
+            aliases = [(v, v) for v in vs] + [(s, v) for v in vs if (s := _stem(v, ("村", "社区", "居委会")))]
+            self._village_alias[t] = sorted(aliases, key=lambda p: -len(p[0]))
+        full_names: dict[str, list[tuple[str, str]]] = {}
+        for t, vs in self.villages.items():
+            for v in vs:
+                full_names.setdefault(v, []).append((t, v))
+        # A full village name alone places the address only when it is unique county-wide.
+        self._village_unique = sorted(
+            ((v, tv[0]) for v, tv in full_names.items() if len(tv) == 1), key=lambda p: -len(p[0])
+        )
+
+    @classmethod
+    def from_places(cls, places: pl.DataFrame, county_names: tuple[str, ...] = ()) -> Gazetteer:
+        """From a frame with township and village columns (core.persons or core.households)."""
+        distinct = places.select("township", "village").drop_nulls().unique().sort("township", "village")
+        villages: dict[str, list[str]] = {}
+        for t, v in distinct.iter_rows():
+            villages.setdefault(t, []).append(v)
+        return cls(townships=sorted(villages), villages=villages, county_names=county_names)
+
+    def parse(self, address: str | None) -> tuple[str | None, str | None, int | None]:
+        """(township, village, group number) as far as the address says; (None, None, None) if nothing."""
+        if not address:
+            return None, None, None
+        s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(address)))
+        s = _ADMIN_PREFIX.sub("", s, count=1)
+        county = _COUNTY_PREFIX.match(s)
+        if county and not any(s.startswith(t) for t, _ in self._township_full):
+            if self.county_names and county.group(1) not in self.county_names:
+                return None, None, None  # another county's address
+            s = s[county.end() :]
+        township, rest = self._match(s, self._township_full)
+        if township is None:
+            township, rest = self._match(s, self._township_short)
+        if township is None:
+            # No township: a full village name that is unique county-wide still places the address.
+            for alias, (t, v) in ((a, tv) for a, tv in self._village_unique):
+                if s.startswith(alias):
+                    return t, v, group_number(s[len(alias) :])
+            return None, None, None
+        village, rest2 = self._match(rest, self._village_alias.get(township, []))
+        if village is None:
+            return township, None, None
+        return township, village, group_number(rest2)
+
+    @staticmethod
+    def _match(s: str, aliases: list[tuple[str, str]]) -> tuple[str | None, str]:
+        for alias, canonical in aliases:
+            if s.startswith(alias):
+                return canonical, s[len(alias) :]
+        return None, s
+
+
+def add_place_columns(
+    frame: pl.DataFrame, gazetteer: Gazetteer, column: str = "address", prefix: str = "addr"
+) -> pl.DataFrame:
+    """Add `{prefix}_township`, `{prefix}_village`, `{prefix}_group_no`, parsing each distinct address once."""
+    values = frame.get_column(column).unique().to_list()
+    parsed = [gazetteer.parse(v) for v in values]
+    keys = pl.DataFrame(
+        {
+            column: values,
+            f"{prefix}_township": [p[0] for p in parsed],
+            f"{prefix}_village": [p[1] for p in parsed],
+            f"{prefix}_group_no": [p[2] for p in parsed],
+        },
+        schema={
+            column: frame.schema[column],
+            f"{prefix}_township": pl.String,
+            f"{prefix}_village": pl.String,
+            f"{prefix}_group_no": pl.Int32,
+        },
+    )
+    return frame.join(keys, on=column, how="left", nulls_equal=True)
+
+
+def add_group_no(frame: pl.DataFrame, column: str = "group", out: str = "group_no") -> pl.DataFrame:
+    """Add the group number of a registry group name column (第三村民小组 → 3), per distinct value."""
+    values = [v for v in frame.get_column(column).unique().to_list() if v is not None]
+    mapping = pl.DataFrame(
+        {column: values, out: [group_number(v) for v in values]},
+        schema={column: frame.schema[column], out: pl.Int32},
+    )
+    return frame.join(mapping, on=column, how="left")

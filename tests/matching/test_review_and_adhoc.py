@@ -1,0 +1,178 @@
+"""End to end on small files: the ad hoc command, and review export → decide → import → next run."""
+
+from __future__ import annotations
+
+import openpyxl
+import polars as pl
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from pipelines import warehouse
+from pipelines.matching.commands import register
+from pipelines.matching.link import match_source
+from pipelines.matching.review import export_review
+
+from .cases import CM, LF, REGISTRY, persons, typo
+
+APPENDED = [
+    "person_id",
+    "household_id",
+    "matched_name",
+    "township",
+    "village",
+    "match_status",
+    "match_method",
+    "match_score",
+    "match_evidence",
+]
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def _root() -> None:
+        """dixian (test)"""
+
+    register(app)
+    return app
+
+
+@pytest.fixture
+def registry_csv(tmp_path):
+    path = tmp_path / "registry.csv"
+    pl.DataFrame(
+        REGISTRY,
+        schema=["人编号", "户编号", "姓名", "证件号码", "乡(镇)", "行政村", "村民小组"],
+        orient="row",
+    ).write_csv(path)
+    return path
+
+
+@pytest.fixture
+def input_csv(tmp_path):
+    path = tmp_path / "名单.csv"
+    path.write_text(
+        "序号,township,人员姓名,备注,身份证号码,家庭住址\n"
+        f"1,x,陈明,a,{CM},\n"
+        f"2,y,李芳,b,{typo(LF, 14)},\n"
+        "3,z,张伟,c,,石台县仁里镇\n"
+        "4,w,无名,d,,\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_adhoc_match_keeps_columns_in_order_and_suffixes_clashes(
+    app, tmp_path, registry_csv, input_csv, suffix
+):
+    out = tmp_path / f"out{suffix}"
+    res = CliRunner().invoke(
+        app, ["match", str(input_csv), "--registry", str(registry_csv), "--out", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    frame = {
+        ".csv": lambda: pl.read_csv(out, infer_schema=False),
+        ".xlsx": lambda: pl.read_excel(out, engine="calamine", infer_schema_length=0),
+        ".parquet": lambda: pl.read_parquet(out),
+    }[suffix]()
+    original = ["序号", "township", "人员姓名", "备注", "身份证号码", "家庭住址"]
+    expected_cols = original + [c + "_match" if c == "township" else c for c in APPENDED]
+    assert frame.columns == expected_cols, suffix
+    assert frame.get_column("township").to_list() == ["x", "y", "z", "w"], (
+        "input column kept under its own name"
+    )
+    assert frame.get_column("身份证号码").to_list()[0] == CM, "IDs stay text, never rounded"
+    assert frame.get_column("match_status").to_list() == ["matched", "matched", "ambiguous", "unmatched"]
+    assert frame.get_column("person_id").to_list()[:2] == ["P6", "P3"]
+    assert frame.get_column("township_match").to_list()[:2] == ["仁里镇", "七都镇"]
+    assert "第14位" in frame.get_column("match_evidence").to_list()[1]
+
+
+def test_adhoc_xlsx_is_formula_safe(app, tmp_path, registry_csv):
+    src = tmp_path / "in.csv"
+    src.write_text(f'姓名,身份证号,备注\n陈明,{CM},=HYPERLINK("http://x")\n', encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    res = CliRunner().invoke(app, ["match", str(src), "--registry", str(registry_csv), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    ws = openpyxl.load_workbook(out).active
+    cells = [c for row in ws.iter_rows() for c in row if c.value is not None]
+    assert all(c.data_type != "f" for c in cells), "no formula cells"
+    assert ws.cell(2, 2).value == CM and ws.cell(2, 2).data_type == "s"
+
+
+def test_adhoc_named_columns_and_clear_error(app, tmp_path, registry_csv):
+    src = tmp_path / "in.csv"
+    src.write_text(f"甲,乙\n陈明,{CM}\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    res = CliRunner().invoke(app, ["match", str(src), "--registry", str(registry_csv), "--out", str(out)])
+    assert res.exit_code == 2 and "neither an ID number column nor a name column" in res.output, res.output
+    res = CliRunner().invoke(
+        app,
+        [
+            "match",
+            str(src),
+            "--registry",
+            str(registry_csv),
+            "--out",
+            str(out),
+            "--id-col",
+            "乙",
+            "--name-col",
+            "甲",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert pl.read_csv(out, infer_schema=False).get_column("person_id").to_list() == ["P6"]
+
+
+def _raw_health(con, batch: str, rows: list[tuple[str, str | None, str | None]]) -> None:
+    con.execute("DELETE FROM raw.health")
+    for i, (name, id_number, address) in enumerate(rows, start=2):
+        con.execute(
+            "INSERT INTO raw.health (batch_id, row_key, file, sheet, row_no, id_damaged, name, id_number, address)"
+            " VALUES (?, ?, 'f.csv', '', ?, false, ?, ?, ?)",
+            [batch, f"{batch}::{i}", i, name, id_number, address],
+        )
+
+
+def test_review_export_decide_import_next_run(tmp_path, monkeypatch, app):
+    db = tmp_path / "warehouse.duckdb"
+    with warehouse.connect(db) as con:
+        con.register("_p", persons())
+        con.execute("CREATE OR REPLACE TABLE core.persons AS SELECT * FROM _p")
+        _raw_health(con, "b1", [("张伟", None, "石台县仁里镇"), ("陈明", CM, None)])
+        stats = match_source(con, "health", "2026-10")
+        assert stats["ambiguous"] == 1 and stats["matched"] == 1, stats
+        out = tmp_path / "review.xlsx"
+        assert export_review(con, out, "2026-10") == 1
+
+    wb = openpyxl.load_workbook(out)
+    ws = wb["待核对"]
+    headers = [c.value for c in ws[1]]
+    assert (
+        headers[:4] == ["序号", "来源", "批次", "姓名"] and "候选2姓名" in headers and "核对结论" in headers
+    )
+    assert ws.data_validations.dataValidation, "decision column has a drop-down"
+    col = headers.index("核对结论") + 1
+    pick = next(n for n in (1, 2) if ws.cell(2, headers.index(f"候选{n}人编号") + 1).value == "P2")
+    ws.cell(2, col).value = f"候选{pick}"
+    wb.save(out)
+
+    monkeypatch.setenv("DIXIAN_WAREHOUSE", str(db))
+    monkeypatch.setenv("DIXIAN_DATA", str(tmp_path))
+    res = CliRunner().invoke(app, ["review", "import", str(out)])
+    assert res.exit_code == 0, res.output
+
+    with warehouse.connect(db) as con:
+        # Next month: a new batch (new row keys), the same row content → the decision applies.
+        _raw_health(con, "b2", [("张伟", None, "石台县仁里镇")])
+        match_source(con, "health", "2026-11")
+        got = con.sql(
+            "SELECT person_id, match_status, match_method FROM link.matches WHERE source='health'"
+        ).fetchall()
+        assert got == [("P2", "matched", "review_decision")]
+        assert warehouse.fetch_one(con, "SELECT count(*) FROM link.review WHERE source='health'")[0] == 0

@@ -1,0 +1,112 @@
+"""Tiers 2 and 3 and the precision guards, table-driven: each case names what it protects."""
+
+import polars as pl
+import pytest
+
+from pipelines.matching.matcher import match_rows, match_rows_detailed
+
+from .cases import CM, LF, WQ, ZW1, make_id, one_row, persons, swap, typo
+
+DAMAGED_ZW1 = str(round(int(ZW1), -3))  # what Excel keeps: 15 significant digits
+DAMAGED_LF = f"{float(round(int(LF), -3)):.8E}"  # scientific notation, 9 digits
+
+CASES = [
+    # description, (name, id, address, damaged), expected status, person, evidence fragments
+    ("one-digit typo + same name is recovered, position named",
+     ("李芳", typo(LF, 14), None, False), "matched", "P3", ["身份证号差一位（第14位）", "姓名一致"]),
+    ("one-digit typo + homophone name is recovered",
+     ("李方", typo(LF, 9), None, False), "matched", "P3", ["第9位", "姓名同音"]),
+    ("typo in the check character itself",
+     ("陈明", CM[:17] + ("0" if CM[17] != "0" else "1"), None, False), "matched", "P6", ["第18位"]),
+    ("adjacent transposition is recovered",
+     ("王强", swap(WQ, 10), None, False), "matched", "P4", ["相邻两位颠倒（第10、11位）"]),
+    ("typo with an unrelated name goes to review, not linked",
+     ("赵强", typo(LF, 14), None, False), "ambiguous", None, ["姓名不符", "需人工核对"]),
+    ("valid-but-unknown ID with a registry namesake is not linked",
+     ("李芳", make_id("34172219750918999"), "石台县七都镇红星村第一村民小组", False), "unmatched", None,
+     ["校验通过", "不按姓名匹配"]),
+    ("real ID with an unrelated name goes to review",
+     ("孙丽", LF, None, False), "ambiguous", "P3", ["身份证号一致", "姓名不符"]),
+    ("same-name strangers in the same township never auto-match on name alone",
+     ("张伟", None, "石台县仁里镇", False), "ambiguous", None, ["2个同名"]),
+    ("same name, same village, no group: still two candidates → review",
+     ("张伟", None, "仁里镇桃源村", False), "ambiguous", None, ["同名同姓"]),
+    ("same name but the group tells them apart (full address)",
+     ("张伟", None, "石台县仁里镇桃源村第三村民小组", False), "matched", "P1", ["地址同村同组", "唯一候选"]),
+    ("abbreviated address 仁里桃源村5组 → 仁里镇桃源村第五村民小组",
+     ("张伟", None, "仁里桃源村5组", False), "matched", "P2", ["地址同村同组"]),
+    ("unique name with only a township is name alone: review",
+     ("李芳", None, "七都镇", False), "ambiguous", None, ["证据不足"]),
+    ("unique name + village from the address is matched",
+     ("李芳", None, "七都红星村", False), "matched", "P3", ["地址同村"]),
+    ("address in another county rules the namesake out",
+     ("李芳", None, "池州市东至县尧渡镇", False), "ambiguous", None, ["证据不足"]),
+    ("address contradicts the only namesake: unmatched",
+     ("李芳", None, "七都镇新华村一组", False), "unmatched", None, ["没有与姓名、地址相符"]),
+    ("damaged-ID prefix + name recovered when unique",
+     ("张伟", DAMAGED_ZW1, None, True), "matched", "P1", ["残存前15位一致"]),
+    ("damaged-ID prefix + name: two namesakes born the same day in the same group → review",
+     ("王强", str(round(int(WQ), -3)), None, True), "ambiguous", None, ["同名同姓"]),
+    ("damaged-ID prefix with a different name is not linked",
+     ("赵敏", DAMAGED_ZW1, None, True), "unmatched", None, ["被Excel存为数值"]),
+    ("scientific-notation ID (9 digits) + name + village",
+     ("李芳", DAMAGED_LF, "七都镇红星村", True), "matched", "P3", ["地址同村"]),
+    ("masked ID: visible digits + name",
+     ("王强", WQ[:6] + "********" + WQ[14:], None, False), "matched", "P4", ["脱敏身份证号可见位一致"]),
+    ("traditional + separator-dot spacing folds before blocking",
+     ("陳 明", None, "仁里镇桃源村第三组", False), "matched", "P6", ["姓名一致"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("description", "row", "status", "person", "evidence"), CASES, ids=[c[0] for c in CASES]
+)
+def test_tiers(description, row, status, person, evidence):
+    out = match_rows(one_row(*row), persons()).row(0, named=True)
+    assert out["match_status"] == status, f"{description}: {out}"
+    assert out["person_id"] == person, f"{description}: {out}"
+    for fragment in evidence:
+        assert fragment in out["match_evidence"], (
+            f"{description}: {out['match_evidence']!r} lacks {fragment!r}"
+        )
+    assert 0.0 <= out["match_score"] <= 1.0, description
+
+
+def test_household_comes_with_the_person():
+    out = match_rows(one_row("陈明", CM), persons()).row(0, named=True)
+    assert (out["person_id"], out["household_id"]) == ("P6", "H1")
+
+
+def test_review_rows_carry_their_candidates():
+    result = match_rows_detailed(one_row("张伟", None, "石台县仁里镇"), persons())
+    assert set(result.candidates.get_column("person_id")) == {"P1", "P2"}
+    assert result.candidates.get_column("rank").to_list() == [1, 2]
+
+
+def test_scores_order_methods_by_certainty():
+    rows = pl.concat(
+        [
+            one_row("陈明", CM).with_columns(row_key=pl.lit("exact")),
+            one_row("李芳", typo(LF, 14)).with_columns(row_key=pl.lit("repair")),
+            one_row("张伟", None, "石台县仁里镇桃源村第三村民小组").with_columns(row_key=pl.lit("place")),
+            one_row("张伟", None, "石台县仁里镇").with_columns(row_key=pl.lit("review")),
+        ]
+    )
+    s = dict(match_rows(rows, persons()).select("row_key", "match_score").iter_rows())
+    assert s["exact"] > s["repair"] > s["place"] > s["review"], s
+
+
+def test_remembered_decision_applies_before_the_tiers():
+    rows = one_row("张伟", None, "石台县仁里镇")
+    first = match_rows_detailed(rows, persons())
+    fp = first.fingerprints.get_column("fingerprint")[0]
+    decisions = pl.DataFrame({"fingerprint": [fp], "person_id": ["P2"], "note": ["入户核实"]})
+    out = match_rows(rows, persons(), decisions=decisions).row(0, named=True)
+    assert (out["match_status"], out["person_id"], out["match_method"]) == (
+        "matched",
+        "P2",
+        "review_decision",
+    )
+    nobody = decisions.with_columns(person_id=pl.lit(None, dtype=pl.String))
+    out = match_rows(rows, persons(), decisions=nobody).row(0, named=True)
+    assert (out["match_status"], out["person_id"]) == ("unmatched", None)

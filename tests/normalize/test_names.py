@@ -1,0 +1,43 @@
+import polars as pl
+import pytest
+
+from pipelines.matching.names import add_name_level
+from pipelines.normalize.names import add_name_keys, fold_name, name_pinyin
+
+FOLD_CASES = [
+    ("traditional → simplified", "陳偉", "陈伟"),
+    ("stray spaces", " 王 芳 ", "王芳"),
+    ("separator dots → U+00B7", "阿依古丽・买买提", "阿依古丽·买买提"),
+    ("full stop dot", "阿依古丽．买买提", "阿依古丽·买买提"),
+    ("bullet dot", "阿依古丽•买买提", "阿依古丽·买买提"),
+    ("full-width letters", "ＡＢ", "AB"),
+    ("blank", None, ""),
+]
+
+
+@pytest.mark.parametrize(("description", "raw", "folded"), FOLD_CASES, ids=[c[0] for c in FOLD_CASES])
+def test_fold_name(description, raw, folded):
+    assert fold_name(raw) == folded, description
+
+
+def test_surname_readings():
+    assert name_pinyin("曾伟") == "zeng wei"
+    assert name_pinyin("单丽") == "shan li"
+
+
+LEVEL_CASES = [
+    ("same after folding", "陳偉", "陈伟", "same"),
+    ("homophone", "王玮", "王伟", "homophone"),
+    ("one character differs", "王伟", "王强", "similar"),
+    ("different", "李娜", "王伟", "different"),
+    ("absent", None, "王伟", "absent"),
+]
+
+
+def test_name_levels_vectorised():
+    a = add_name_keys(pl.DataFrame({"name": [c[1] for c in LEVEL_CASES]}, schema={"name": pl.String}))
+    b = add_name_keys(pl.DataFrame({"reg": [c[2] for c in LEVEL_CASES]}), "reg", "reg")
+    frame = pl.concat([a, b], how="horizontal")
+    levels = add_name_level(frame).get_column("level").to_list()
+    for (description, *_, expected), got in zip(LEVEL_CASES, levels, strict=True):
+        assert got == expected, description
