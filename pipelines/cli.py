@@ -25,7 +25,7 @@ console = Console()
 
 # Commands that live with their package: each module exposes `register(app: typer.Typer)` and
 # imports its heavy dependencies inside the commands, so `dixian --help` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ("pipelines.matching.commands",)
+COMMAND_MODULES: tuple[str, ...] = ("pipelines.matching.commands", "pipelines.feedback.commands")
 
 
 def _prefect_env() -> None:
@@ -258,6 +258,24 @@ def serve(
         return
     console.print("starting a local Prefect server and serving; Ctrl-C stops both")
     serve_all(prefect_yaml, port)
+
+
+@app.command("grid-report")
+def grid_report(
+    report_date: str | None = typer.Option(None, "--date", help="Report date YYYY-MM-DD (default: today)."),
+    data_dir: Path | None = typer.Option(None, help="Data folder (default ./data or $DIXIAN_DATA)."),
+) -> None:
+    """Weekly grid report per township: visits, problems, monitored households not yet visited. 网格周报。"""
+    _prefect_env()
+    from pipelines.flows.weekly import weekly_grid_report
+
+    settings = Settings.load(data_dir=data_dir)
+    result = weekly_grid_report(report_date=report_date, data_dir=str(settings.data_dir))
+    console.print(
+        f"网格周报 / grid report {result['report_date']}: {result['monitored_unvisited']} monitored households not yet visited"
+    )
+    for p in result["workbooks"]:
+        console.print(f"  {p}")
 
 
 def _rules_dir(rules_dir: Path | None) -> Path:

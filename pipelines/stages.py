@@ -22,7 +22,7 @@ from pipelines.period import Period
 from pipelines.registry import build_core
 from pipelines.rulebook import describe_rules, evaluate_rules, load_parameters, load_rulebook
 from pipelines.settings import Settings
-from pipelines.warnings import build_warnings
+from pipelines.warnings import build_warnings, lifecycle_params
 from schemas import DEPARTMENT_SOURCES
 
 Progress = Callable[[str], None]
@@ -55,7 +55,7 @@ def stage_rules(settings: Settings, period: str) -> dict:
     rulebook = load_rulebook(settings.rules_dir, params)
     with warehouse.connect(settings.warehouse) as con:
         hits = evaluate_rules(con, rulebook, params, period)
-        warnings = build_warnings(con, hits, period)
+        warnings = build_warnings(con, hits, period, lifecycle=lifecycle_params(params, period))
     return {
         "rules": len(rulebook.rules),
         "warnings": warnings.height,
@@ -75,6 +75,7 @@ def working_days_after(start: date, days: int) -> date:
 
 def stage_export(settings: Settings, period: str, accounts: list[dict], match_stats: list[dict]) -> dict:
     from pipelines.export import write_county_summary, write_township_workbook
+    from pipelines.feedback import latest_verifications
 
     params = load_parameters(settings.rules_dir / "parameters.yaml")
     rulebook = load_rulebook(settings.rules_dir, params)
@@ -89,6 +90,7 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
             r[0]
             for r in con.sql("SELECT DISTINCT township FROM core.households ORDER BY township").fetchall()
         ]
+        verifications = latest_verifications(con, up_to_period=period)
     due = working_days_after(Period.parse(period).start, settings.due_working_days)
     paths: list[Path] = []
     for township in townships:
@@ -116,20 +118,52 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
         warnings,
         accounting=_with_departments(accounting),
         match_stats=pl.DataFrame(match_stats),
+        verifications=verifications,
+        due_date=due,
+        today=date.today(),
     )
     return {"township_workbooks": [str(p) for p in paths], "county_summary": str(summary)}
 
 
 def _with_departments(accounting: pl.DataFrame) -> pl.DataFrame:
-    from schemas import get_source
+    """Department names for the accounting sheet; a refused file of no known source keeps its label."""
+    from schemas import ALL_SOURCES, get_source
 
     if accounting.height == 0:
         return accounting
+    departments = {s: get_source(s).department for s in ALL_SOURCES}
     return accounting.with_columns(
         pl.col("source")
-        .map_elements(lambda s: get_source(s).department, return_dtype=pl.String)
+        .replace_strict(
+            departments, default=pl.col("source").fill_null("（未知来源）"), return_dtype=pl.String
+        )
         .alias("department")
     )
+
+
+def stage_grid_report(settings: Settings, report_date: date) -> dict:
+    """The weekly grid report, one workbook per township, for the month of `report_date`."""
+    from pipelines.grid import grid_report_frames, write_grid_report
+
+    period = str(Period(report_date.year, report_date.month))
+    out = settings.out_dir(period) / "网格周报"
+    paths, unvisited = [], 0
+    with warehouse.connect(settings.warehouse) as con:
+        townships = [
+            r[0]
+            for r in con.sql("SELECT DISTINCT township FROM core.households ORDER BY township").fetchall()
+        ]
+        for township in townships:
+            frames = grid_report_frames(con, township, period, report_date)
+            unvisited += frames["本月未走访监测户"].height
+            path = out / f"{township}_网格周报_{report_date:%Y%m%d}.xlsx"
+            paths.append(str(write_grid_report(path, township, period, report_date, frames)))
+    return {
+        "period": period,
+        "report_date": report_date.isoformat(),
+        "workbooks": paths,
+        "monitored_unvisited": unvisited,
+    }
 
 
 def stage_publish(settings: Settings) -> str:

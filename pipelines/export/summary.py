@@ -2,11 +2,16 @@
 
 Sheets: 汇总 (township × cause with totals, households warned, stacked column chart), 按等级
 (township × severity), 数据接收 (what each department feed delivered), 匹配情况 (how its rows
-matched the registry). Totals are computed here and written as numbers, never as formulas.
+matched the registry), 核实进度 (households verified / pending / overdue by township), 逾期未核实
+(the overdue households: township, village, household id, visit id — no names, no ID numbers),
+核实结果 (outcomes by township), 规则准确率 (per rule, the share of verified warnings confirmed as a
+real risk: which rules waste township time). Totals are computed here and written as numbers, never
+as formulas. Suppressed warnings (verified 无风险 recently, not sent) are counted apart.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -14,13 +19,55 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from pipelines.export.cells import display_width, natural_key, new_workbook, write_number, write_text
-from pipelines.export.visits import require_columns
-from pipelines.export.vocab import ACCOUNTING_COLUMNS, MATCH_COLUMNS, SEVERITY_LABEL, SEVERITY_RANK
+from pipelines.export.visits import require_columns, visit_id
+from pipelines.export.vocab import (
+    ACCOUNTING_COLUMNS,
+    MATCH_COLUMNS,
+    OUTCOME_VALUES,
+    SEVERITY_LABEL,
+    SEVERITY_RANK,
+)
 
 SUMMARY_SHEET = "汇总"
 SEVERITY_SHEET = "按等级"
 ACCOUNTING_SHEET = "数据接收"
 MATCH_SHEET = "匹配情况"
+PROGRESS_SHEET = "核实进度"
+OVERDUE_SHEET = "逾期未核实"
+OUTCOME_SHEET = "核实结果"
+PRECISION_SHEET = "规则准确率"
+CONFIRMED_PREFIX = "风险属实"
+
+PROGRESS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("township", "乡镇"),
+    ("visits", "应核实户数"),
+    ("verified", "已核实户数"),
+    ("pending", "待核实户数"),
+    ("done_rate", "核实完成率"),
+    ("overdue", "逾期未核实户数"),
+    ("suppressed", "暂缓下发预警条数"),
+)
+OVERDUE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("township", "乡镇"),
+    ("village", "行政村"),
+    ("household_id", "户编号"),
+    ("visit_id", "预警编号"),
+    ("severity", "最高预警等级"),
+    ("due_date", "截止日期"),
+    ("days_overdue", "逾期天数"),
+)
+PRECISION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("rule_id", "规则编号"),
+    ("title", "规则名称"),
+    ("warnings", "本期预警条数"),
+    ("verified", "本期已核实"),
+    ("confirmed", "本期风险属实"),
+    ("precision_rate", "本期准确率"),
+    ("all_verified", "累计已核实"),
+    ("all_confirmed", "累计风险属实"),
+    ("all_precision_rate", "累计准确率"),
+)
+VERIFICATION_COLUMNS = ("warning_id", "period", "rule_id", "outcome")
 
 _FONT = "宋体"
 _TOTAL = "合计"
@@ -34,13 +81,30 @@ def write_county_summary(
     *,
     accounting: pl.DataFrame,
     match_stats: pl.DataFrame,
+    verifications: pl.DataFrame | None = None,
+    due_date: date | None = None,
+    today: date | None = None,
 ) -> Path:
     """Write the county summary for a period and return its path.
 
-    Only counts leave this function: names and ID numbers in `warnings` are never read. Byte-stable
-    for the same input (created date fixed to the period start).
+    Only counts leave this function, plus the overdue list (township, village, household id, visit
+    id): names and ID numbers in `warnings` are never read. `verifications` is the latest answer per
+    warning (pipelines.feedback.latest_verifications: warning_id, period, rule_id, outcome; all
+    periods up to this one, for cumulative rule precision); None means nothing was returned yet.
+    `due_date` is the townships' deadline and `today` the day overdue is judged on (default: the real
+    today). Byte-stable for the same input (created date fixed to the period start).
     """
     require_columns(warnings, "warnings", ("township", "household_id", "cause_label", "severity"))
+    suppressed = (
+        warnings.filter(pl.col("status") == "suppressed")
+        if "status" in warnings.columns
+        else warnings.clear()
+    )
+    if "status" in warnings.columns:  # not sent to townships: counted apart on the progress sheet
+        warnings = warnings.filter(pl.col("status").ne_missing("suppressed"))
+    if verifications is None:
+        verifications = pl.DataFrame(schema=dict.fromkeys(VERIFICATION_COLUMNS, pl.String))
+    require_columns(verifications, "verifications", VERIFICATION_COLUMNS)
     require_columns(accounting, "accounting", [c for c, _ in ACCOUNTING_COLUMNS])
     require_columns(match_stats, "match_stats", [c for c, _ in MATCH_COLUMNS])
     counts = warnings.select(
@@ -61,6 +125,9 @@ def write_county_summary(
             workbook.add_worksheet(ACCOUNTING_SHEET), f, accounting, ACCOUNTING_COLUMNS, "数据接收情况"
         )
         _write_table(workbook.add_worksheet(MATCH_SHEET), f, match_stats, MATCH_COLUMNS, "比对匹配情况")
+        _write_verification(
+            workbook, f, period, warnings, suppressed, verifications, due_date, today or date.today()
+        )
     except BaseException:
         workbook.close()
         path.unlink(missing_ok=True)  # never leave a half-written workbook for someone to send out
@@ -180,9 +247,18 @@ def _write_by_severity(
 
 
 def _write_table(
-    ws: Worksheet, f: _Formats, frame: pl.DataFrame, columns: tuple[tuple[str, str], ...], title: str
+    ws: Worksheet,
+    f: _Formats,
+    frame: pl.DataFrame,
+    columns: tuple[tuple[str, str], ...],
+    title: str,
+    rates: dict[str, tuple[str, str]] | None = None,
 ) -> None:
-    """A plain table with Chinese headers; numeric columns get a 合计 row (rates recomputed)."""
+    """A plain table with Chinese headers; numeric columns get a 合计 row (rates recomputed).
+
+    `rates` maps a *_rate column to (numerator, denominator) columns for its total.
+    """
+    rates = rates if rates is not None else {"match_rate": ("matched", "rows")}
     write_text(ws, 0, 0, title, f.title)
     header_row = 2
     numeric = [c for c, _ in columns if frame.schema[c].is_numeric()]
@@ -208,9 +284,155 @@ def _write_table(
         for col, (name, _) in enumerate(columns):
             if name in sums:
                 write_number(ws, total_row, col, sums[name], f.total_int)
-            elif name == "match_rate" and sums.get("rows") and "matched" in sums:
-                write_number(ws, total_row, col, sums["matched"] / sums["rows"], f.total_pct)
+            elif name in rates and sums.get(rates[name][1]) and rates[name][0] in sums:
+                write_number(ws, total_row, col, sums[rates[name][0]] / sums[rates[name][1]], f.total_pct)
             elif col:
                 ws.write_blank(total_row, col, None, f.total_text)
     ws.freeze_panes(header_row + 1, 0)
     ws.autofilter(header_row, 0, header_row + frame.height, len(columns) - 1)  # totals row stays out
+
+
+def _write_verification(
+    wb: xlsxwriter.Workbook,
+    f: _Formats,
+    period: str,
+    warnings: pl.DataFrame,
+    suppressed: pl.DataFrame,
+    verifications: pl.DataFrame,
+    due_date: date | None,
+    today: date,
+) -> None:
+    """核实进度, 逾期未核实, 核实结果, 规则准确率: how the closed loop is doing."""
+    latest = verifications.select(
+        pl.col("warning_id").cast(pl.String),
+        pl.col("period").cast(pl.String),
+        pl.col("rule_id").cast(pl.String),
+        pl.col("outcome").cast(pl.String),
+    ).unique(subset="warning_id", keep="last", maintain_order=True)
+    has_id = "warning_id" in warnings.columns
+    rows = warnings.select(
+        pl.col("township").fill_null(_UNKNOWN),
+        pl.col("village").fill_null("") if "village" in warnings.columns else pl.lit(""),
+        pl.col("household_id").cast(pl.String),
+        pl.col("warning_id").cast(pl.String) if has_id else pl.lit(None, pl.String).alias("warning_id"),
+        pl.col("rule_id").cast(pl.String)
+        if "rule_id" in warnings.columns
+        else pl.lit("", pl.String).alias("rule_id"),
+        pl.col("title").cast(pl.String)
+        if "title" in warnings.columns
+        else pl.lit("", pl.String).alias("title"),
+        pl.col("severity").fill_null(""),
+    ).join(latest.select("warning_id", "outcome"), on="warning_id", how="left")
+    # one visit per household: verified when its row was answered (all its warnings share the answer)
+    visits = (
+        rows.group_by("township", "village", "household_id")
+        .agg(
+            pl.col("outcome").drop_nulls().first().alias("outcome"),
+            pl.col("severity").sort_by(pl.col("severity").replace_strict(SEVERITY_RANK, default=0)).last(),
+        )
+        .sort("township", "village", "household_id")
+    )
+    overdue_now = due_date is not None and today > due_date
+    townships = sorted(
+        set(visits.get_column("township").to_list())
+        | set(suppressed.get_column("township").drop_nulls().to_list()),
+        key=natural_key,
+    )
+    n_suppressed = (
+        dict(suppressed.group_by("township").agg(pl.len()).iter_rows()) if suppressed.height else {}
+    )
+    progress = []
+    for t in townships:
+        mine = visits.filter(pl.col("township") == t)
+        verified = mine.filter(pl.col("outcome").is_not_null()).height
+        pending = mine.height - verified
+        progress.append(
+            {"township": t, "visits": mine.height, "verified": verified, "pending": pending,
+             "done_rate": verified / mine.height if mine.height else None,
+             "overdue": pending if overdue_now else 0, "suppressed": int(n_suppressed.get(t, 0))}
+        )  # fmt: skip
+    progress_frame = pl.DataFrame(
+        progress,
+        schema={"township": pl.String, "visits": pl.Int64, "verified": pl.Int64, "pending": pl.Int64,
+                "done_rate": pl.Float64, "overdue": pl.Int64, "suppressed": pl.Int64},
+    )  # fmt: skip
+    title = f"核实进度（{period}；截止日期 {due_date.isoformat() if due_date else '未设定'}，统计日 {today.isoformat()}）"
+    _write_table(
+        wb.add_worksheet(PROGRESS_SHEET), f, progress_frame, PROGRESS_COLUMNS, title,
+        rates={"done_rate": ("verified", "visits")},
+    )  # fmt: skip
+
+    overdue = visits.filter(pl.col("outcome").is_null()) if overdue_now else visits.clear()
+    overdue_frame = overdue.select(
+        "township",
+        "village",
+        "household_id",
+        pl.col("household_id").map_elements(lambda h: visit_id(period, h), return_dtype=pl.String).alias("visit_id"),
+        pl.col("severity").replace_strict(SEVERITY_LABEL, default=pl.col("severity")),
+        pl.lit(due_date.isoformat() if due_date else "").alias("due_date"),
+        pl.lit((today - due_date).days if overdue_now and due_date else 0, pl.Int64).alias("days_overdue"),
+    ).sort(pl.col("township").map_elements(lambda t: str(natural_key(t)), return_dtype=pl.String), "village",
+           "household_id")  # fmt: skip
+    ws = wb.add_worksheet(OVERDUE_SHEET)
+    note = (
+        f"逾期未核实户（截止 {due_date.isoformat()}，统计日 {today.isoformat()}）：仅列乡镇、村、户编号，不含个人信息"
+        if due_date
+        else "未设定截止日期，无法统计逾期"
+    )
+    _write_table(ws, f, overdue_frame, OVERDUE_COLUMNS, note, rates={})
+
+    outcome_labels = [
+        *OUTCOME_VALUES,
+        *sorted(set(visits.get_column("outcome").drop_nulls()) - set(OUTCOME_VALUES)),
+    ]
+    by_outcome = _crosstab(
+        visits.with_columns(pl.col("outcome").fill_null("待核实")),
+        townships,
+        "outcome",
+        [*outcome_labels, "待核实"],
+    )
+    ws = wb.add_worksheet(OUTCOME_SHEET)
+    write_text(ws, 0, 0, f"核实结果按乡镇统计（户数，{period}）", f.title)
+    columns = [(o, by_outcome[o]) for o in [*outcome_labels, "待核实"]]
+    columns.append((_TOTAL, [sum(v[i] for _, v in columns) for i in range(len(townships))]))
+    _write_grid(ws, f, 2, townships, columns)
+
+    _write_table(
+        wb.add_worksheet(PRECISION_SHEET), f, _precision(rows, latest, period), PRECISION_COLUMNS,
+        "规则准确率：已核实预警中核实为“风险属实”的比例（准确率低的规则占用乡镇核实力量，需复核阈值）",
+        rates={"precision_rate": ("confirmed", "verified"), "all_precision_rate": ("all_confirmed", "all_verified")},
+    )  # fmt: skip
+
+
+def _precision(rows: pl.DataFrame, latest: pl.DataFrame, period: str) -> pl.DataFrame:
+    confirmed = pl.col("outcome").str.starts_with(CONFIRMED_PREFIX)
+    now = rows.group_by("rule_id").agg(
+        pl.col("title").min(),  # deterministic whatever the row order
+        pl.len().alias("warnings"),
+        pl.col("outcome").is_not_null().sum().cast(pl.Int64).alias("verified"),
+        confirmed.fill_null(False).sum().cast(pl.Int64).alias("confirmed"),
+    )
+    cumulative = (
+        latest.filter(pl.col("period") <= period)
+        .group_by("rule_id")
+        .agg(
+            pl.len().cast(pl.Int64).alias("all_verified"),
+            confirmed.sum().cast(pl.Int64).alias("all_confirmed"),
+        )
+    )
+    frame = now.join(cumulative, on="rule_id", how="full", coalesce=True).with_columns(
+        pl.col("title").fill_null(""),
+        *(
+            pl.col(c).fill_null(0)
+            for c in ("warnings", "verified", "confirmed", "all_verified", "all_confirmed")
+        ),
+    )
+    frame = frame.with_columns(
+        pl.when(pl.col("verified") > 0)
+        .then(pl.col("confirmed") / pl.col("verified"))
+        .alias("precision_rate"),
+        pl.when(pl.col("all_verified") > 0)
+        .then(pl.col("all_confirmed") / pl.col("all_verified"))
+        .alias("all_precision_rate"),
+    )
+    return frame.select([c for c, _ in PRECISION_COLUMNS]).sort("rule_id")

@@ -55,7 +55,8 @@ def write_township_workbook(
     filters by the registry's township, this function double-checks. Also refuses rows of another
     period. One row per household (hits grouped), sorted by village, group, household_id; the
     visit id ``{period}-{household_id}`` is both the visible 预警编号 and the join key listed in the
-    hidden `_dixian` sheet. ``mask_ids`` shows ID numbers as 341722********1234. The file is
+    hidden `_dixian` sheet. Warnings with status ``suppressed`` (verified 无风险 recently, see
+    pipelines/warnings.py) are left out. ``mask_ids`` shows ID numbers as 341722********1234. The file is
     byte-stable for the same input (created date fixed to the period start, no timestamps).
     """
     start = period_start(period)
@@ -63,6 +64,8 @@ def write_township_workbook(
         raise ValueError(f"due_date: {due_date} is before the period start {start} of {period!r}")
     require_columns(rules, "rules", RULE_COLUMNS)
     _check_scope(township, period, warnings)
+    if "status" in warnings.columns:  # suppressed warnings stay in the warehouse, never reach a township
+        warnings = warnings.filter(pl.col("status").ne_missing("suppressed"))
 
     visits = build_visits(period, warnings)
     path = Path(path)
@@ -203,6 +206,16 @@ def _write_cover(
         ("para", "核实情况说明", "简要写明入户了解的实际情况、已采取或拟采取的措施。"),
         ("para", "核实日期", "填写入户核实的日期，格式如 2026-05-20。"),
         ("para", "预警编号", "系统编号，用于回收核实结果，请勿修改、删除或调整行。"),
+        (
+            "para",
+            "已是监测户",
+            "户类型中标注“已是监测户”的，核实属实时请选“风险属实-已是监测户-落实帮扶”并补充帮扶措施，无需重复纳入。",
+        ),
+        (
+            "para",
+            "连续预警/风险升级",
+            "预警规则后标注“连续预警”的为此前已下发过的预警；标注“风险升级”的为费用等明显增加或新增致贫原因，请优先核实。",
+        ),
         ("heading", "三、核实结果选项", None),
         *[("para", value, meaning) for value, meaning in OUTCOMES],
         ("heading", "四、保密要求", None),

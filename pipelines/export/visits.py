@@ -14,7 +14,7 @@ import polars as pl
 
 from pipelines.export.cells import mask_id, natural_key
 from pipelines.export.errors import MissingColumnsError
-from pipelines.export.vocab import SEVERITY_RANK, STATUS_NOTE, WARNING_COLUMNS
+from pipelines.export.vocab import MONITORED_NOTE, SEVERITY_RANK, STATUS_NOTE, WARNING_COLUMNS
 
 T = TypeVar("T")
 
@@ -86,6 +86,9 @@ def _fold(period: str, household_id: str, hits: list[dict[str, object]]) -> Visi
         rule_id, title = _s(hit["rule_id"]), _s(hit["title"])
         rule_lines.append(f"{rule_id} {title}{STATUS_NOTE.get(_s(hit['status']), '')}".strip())
         evidence = _s(hit["evidence"])
+        note = _s(hit.get("lifecycle_note"))
+        if note:  # why a warning escalated: what grew since the township last saw it
+            evidence = f"{evidence}（{note}）" if evidence else note
         if evidence:
             evidence_lines.append(f"{rule_id}：{evidence}")
         match = _s(hit["match_evidence"])
@@ -99,6 +102,8 @@ def _fold(period: str, household_id: str, hits: list[dict[str, object]]) -> Visi
     monitoring_type = _s(first["monitoring_type"])
     if monitoring_type and monitoring_type != household_type:
         household_type = f"{household_type}（{monitoring_type}）" if household_type else monitoring_type
+    if _s(first["segment"]) == "monitored":  # already monitored: the township adds measures, not admits
+        household_type = f"{household_type}\n{MONITORED_NOTE}" if household_type else MONITORED_NOTE
 
     return Visit(
         visit_id=visit_id(period, household_id),

@@ -13,7 +13,16 @@ SEVERITY_COLOR: dict[str, str] = {"red": "#FF0000", "yellow": "#FFFF00", "green"
 SEVERITY_FONT: dict[str, str] = {"red": "#FFFFFF", "yellow": "#000000", "green": "#FFFFFF"}
 
 #: Status notes appended to a rule line so the township sees a warning is not new.
-STATUS_NOTE: dict[str, str] = {"new": "", "repeated": "（连续预警）", "escalated": "（等级上升）"}
+STATUS_NOTE: dict[str, str] = {
+    "new": "",
+    "repeated": "（连续预警）",
+    "escalated": "（风险升级）",
+    "confirmed": "（已核实属实）",
+    "closed": "（已核实）",
+}
+
+#: Shown under 户类型 for households already monitored: verify and add measures, do not admit again.
+MONITORED_NOTE = "【已是监测户：核实后补充帮扶措施，无需重复纳入】"
 
 #: Verification outcomes (domain.md, "The loop"): the drop-down values and what each means.
 OUTCOMES: tuple[tuple[str, str], ...] = (

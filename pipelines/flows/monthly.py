@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 from prefect import flow, get_run_logger, task
@@ -12,6 +13,12 @@ from prefect.runtime import flow_run
 from pipelines import progress, stages
 from pipelines.period import Period
 from pipelines.settings import Settings
+
+
+def _fail_if_asked(stage: str) -> None:
+    """Fault injection for the resume test: DIXIAN_FAIL_AFTER_STAGE=<stage> fails the run there."""
+    if os.environ.get("DIXIAN_FAIL_AFTER_STAGE") == stage:
+        raise RuntimeError(f"injected failure after stage {stage!r} (DIXIAN_FAIL_AFTER_STAGE)")
 
 
 def _report(stage: str):
@@ -73,8 +80,10 @@ def monthly_screening(
             accounts = ingest_task(settings, period)
         with progress.timed("match", timings):
             matched = match_task(settings, period)
+        _fail_if_asked("match")
         with progress.timed("rules", timings):
             rules = rules_task(settings, period)
+        _fail_if_asked("rules")
         with progress.timed("export", timings):
             outputs = export_task(settings, period, accounts, matched["match_stats"])
     except Exception as exc:

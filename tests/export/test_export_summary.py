@@ -65,6 +65,10 @@ def test_sheets(tmp_path, county):
         "按等级",
         "数据接收",
         "匹配情况",
+        "核实进度",
+        "逾期未核实",
+        "核实结果",
+        "规则准确率",
     ]
 
 
@@ -139,3 +143,71 @@ def test_empty_period(tmp_path, county):
     wb = openpyxl.load_workbook(path)
     assert wb["汇总"]["A3"].value == "本期无预警"
     assert not wb["汇总"]._charts
+
+
+def test_verification_progress_overdue_outcomes_and_rule_precision(tmp_path, county):
+    from datetime import date
+
+    suppressed = make_warnings(
+        {"warning_id": "S1", "household_id": "K9", "township": "横渡镇", "status": "suppressed"}
+    )
+    verifications = pl.DataFrame(
+        {
+            "warning_id": ["W1", "W2", "C1", "C2", "OLD1", "OLD2"],
+            "period": [PERIOD] * 4 + ["2026-04"] * 2,
+            "rule_id": ["ILL-001", "SCH-001", "ILL-001", "SCH-001", "ILL-001", "ILL-001"],
+            "outcome": ["风险属实-纳入监测", "风险属实-纳入监测", "无风险", "无风险", "风险属实-已是监测户-落实帮扶",
+                        "信息有误"],
+        }
+    )  # fmt: skip
+    path = write_county_summary(
+        tmp_path / "s.xlsx", PERIOD, pl.concat([county, suppressed]), accounting=ACCOUNTING,
+        match_stats=MATCH_STATS, verifications=verifications, due_date=date(2026, 6, 10), today=date(2026, 6, 15),
+    )  # fmt: skip
+    wb = openpyxl.load_workbook(path)
+    header, body = table(wb["核实进度"])
+    assert header == [
+        "乡镇",
+        "应核实户数",
+        "已核实户数",
+        "待核实户数",
+        "核实完成率",
+        "逾期未核实户数",
+        "暂缓下发预警条数",
+    ]
+    rows = {r[0]: r for r in body}
+    assert rows["小河镇"][1:4] == [3, 1, 2] and rows["小河镇"][5] == 2
+    assert rows["横渡镇"][1:4] == [2, 1, 1] and rows["横渡镇"][6] == 1
+    assert rows["合计"][1:4] == [5, 2, 3] and rows["合计"][4] == pytest.approx(0.4)
+
+    header, body = table(wb["逾期未核实"])
+    assert header == ["乡镇", "行政村", "户编号", "预警编号", "最高预警等级", "截止日期", "逾期天数"]
+    overdue = [r for r in body if r[0] != "合计"]
+    assert sorted(r[2] for r in overdue) == ["H002", "H010", "K2"]
+    assert all(r[3] == f"{PERIOD}-{r[2]}" and r[6] == 5 for r in overdue)
+
+    _, body = table(wb["核实结果"])
+    outcomes = {r[0]: r for r in body}
+    assert "风险属实-纳入监测" in [c.value for c in wb["核实结果"][3]]
+
+    header, body = table(wb["规则准确率"])
+    rules = {r[0]: dict(zip(header, r, strict=True)) for r in body}
+    assert rules["ILL-001"]["本期已核实"] == 2 and rules["ILL-001"]["本期风险属实"] == 1
+    assert rules["ILL-001"]["本期准确率"] == pytest.approx(0.5)
+    assert rules["ILL-001"]["累计已核实"] == 4 and rules["ILL-001"]["累计准确率"] == pytest.approx(0.5)
+    assert rules["SCH-001"]["本期准确率"] == pytest.approx(0.5)
+    assert outcomes["小河镇"] is not None
+    # no personal data beyond the overdue list's household ids
+    cells = " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
+    assert "张三" not in cells and "3417221990" not in cells
+
+
+def test_not_yet_due_means_nothing_overdue(tmp_path, county):
+    from datetime import date
+
+    path = write_county_summary(
+        tmp_path / "s.xlsx", PERIOD, county, accounting=ACCOUNTING, match_stats=MATCH_STATS,
+        due_date=date(2026, 6, 10), today=date(2026, 6, 1),
+    )  # fmt: skip
+    _, body = table(openpyxl.load_workbook(path)["逾期未核实"])
+    assert body == []

@@ -1,0 +1,497 @@
+"""Import returned township workbooks into warn.verifications, row by row, without losing or repeating anything.
+
+    reports = import_feedback(con, [Path("小河镇_预警核实表_2026-11.xlsx")])
+
+A file is first authenticated (hidden `_dixian` sheet and its fingerprint, township, period, visits known
+to the warehouse); a refused file applies nothing. Then every row is checked on its own: valid rows are
+recorded, invalid ones reported with sheet and row and left for the township to fix, blank ones are pending.
+Rows are joined on our visit id (预警编号) and the meta sheet's visit → warning ids, never on ID numbers.
+Re-importing the same answers applies nothing; a different later answer is a correction (latest wins).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import polars as pl
+
+from pipelines.export.vocab import OUTCOME_VALUES
+from pipelines.feedback.errors import FeedbackRefused, WrongPeriod, WrongTownship
+from pipelines.feedback.store import ANSWER_COLUMNS, ensure_feedback_schema
+from pipelines.feedback.workbook import ReturnedRow, ReturnedWorkbook, file_sha256, read_returned_workbook
+from pipelines.period import Period
+from pipelines.warnings import apply_verification_status
+
+Level = Literal["error", "pending", "note"]
+FileStatus = Literal["imported", "already_imported", "refused"]
+
+_DASHES = re.compile(r"[－—–‐‑﹣−]")
+_SPACES = re.compile(r"\s+")
+_DATE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
+)
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a returned file, for the township (zh) and the log (en)."""
+
+    file: str
+    sheet: str
+    sheet_row: int | None
+    visit_id: str
+    level: Level
+    code: str
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet} 第{self.sheet_row}行" if self.sheet_row else self.sheet
+        visit = f" [{self.visit_id}]" if self.visit_id else ""
+        return f"{self.file} {where}{visit}: {self.zh} / {self.en}"
+
+
+@dataclass
+class FileReport:
+    """What importing one file did."""
+
+    file: str
+    status: FileStatus
+    township: str = ""
+    period: str = ""
+    sha256: str = ""
+    applied: int = 0
+    """Visits recorded for the first time."""
+    corrected: int = 0
+    """Visits whose earlier answer was replaced by a different one (history kept)."""
+    unchanged: int = 0
+    """Visits answered exactly as already recorded (nothing applied again)."""
+    pending: int = 0
+    """Visits not answered yet (blank rows, deleted rows)."""
+    rejected: int = 0
+    """Rows with errors: not applied, to be fixed and returned again."""
+    message_zh: str = ""
+    message_en: str = ""
+    issues: list[Issue] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "status": self.status,
+            "township": self.township,
+            "period": self.period,
+            "applied": self.applied,
+            "corrected": self.corrected,
+            "unchanged": self.unchanged,
+            "pending": self.pending,
+            "rejected": self.rejected,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "issues": [
+                {
+                    "sheet": i.sheet,
+                    "row": i.sheet_row,
+                    "visit_id": i.visit_id,
+                    "level": i.level,
+                    "code": i.code,
+                    "zh": i.zh,
+                    "en": i.en,
+                }
+                for i in self.issues
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    visit_id: str
+    sheet_row: int
+    outcome: str
+    note: str
+    verifier: str
+    verified_on: date
+    reviewer: str
+
+    def key(self) -> tuple[object, ...]:
+        return tuple(getattr(self, c) for c in ANSWER_COLUMNS)
+
+
+def import_feedback(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[str | Path],
+    *,
+    period: str | None = None,
+    township: str | None = None,
+    today: date | None = None,
+) -> list[FileReport]:
+    """Import returned workbooks in the given order; one FileReport per file, refused files included.
+
+    `period`: the period being collected (default: the latest period in warn.warnings); a workbook of
+    another period is refused. `township`: when given, the township that sent the files; a workbook of
+    another township is refused. `today` bounds verification dates (default: the real today).
+    """
+    ensure_feedback_schema(con)
+    today = today or date.today()
+    if period is None:
+        row = con.sql("SELECT max(period) FROM warn.warnings").fetchall()
+        period = row[0][0] if row and row[0][0] else None
+    reports = []
+    for path in paths:
+        reports.append(_import_one(con, Path(path), period, township, today))
+    return reports
+
+
+def _import_one(
+    con: duckdb.DuckDBPyConnection, path: Path, period: str | None, township: str | None, today: date
+) -> FileReport:
+    sha = file_sha256(path)
+    known = con.sql(
+        "SELECT status, imported_at FROM warn.feedback_files WHERE file_sha256 = ? AND status = 'imported'",
+        params=[sha],
+    ).fetchall()
+    try:
+        wb = read_returned_workbook(path)
+        if known:
+            return FileReport(
+                file=path.name, status="already_imported", township=wb.township, period=wb.period, sha256=sha,
+                message_zh=f"该文件已于{known[0][1]:%Y-%m-%d %H:%M}导入过（内容完全相同），本次未重复导入",
+                message_en=f"this exact file was already imported at {known[0][1]:%Y-%m-%d %H:%M}; nothing applied again",
+            )  # fmt: skip
+        _check_scope(con, wb, period, township)
+    except FeedbackRefused as exc:
+        report = FileReport(
+            file=path.name, status="refused", sha256=sha, message_zh=exc.zh, message_en=exc.en
+        )
+        report.issues.append(Issue(path.name, "", None, "", "error", exc.code, exc.zh, exc.en))
+        _record_file(con, report, fingerprint="")
+        return report
+
+    report = FileReport(file=path.name, status="imported", township=wb.township, period=wb.period, sha256=sha)
+    answers = _validate_rows(wb, report, today)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _record_answers(con, wb, answers, report)
+        report.message_zh = (
+            f"{wb.township} {wb.period}：新导入 {report.applied} 户，更正 {report.corrected} 户，"
+            f"与已导入相同 {report.unchanged} 户，待核实 {report.pending} 户，有误未导入 {report.rejected} 行"
+        )
+        report.message_en = (
+            f"{wb.township} {wb.period}: {report.applied} applied, {report.corrected} corrected, "
+            f"{report.unchanged} unchanged, {report.pending} pending, {report.rejected} rejected"
+        )
+        _record_file(con, report, fingerprint=wb.fingerprint)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return report
+
+
+def _check_scope(
+    con: duckdb.DuckDBPyConnection, wb: ReturnedWorkbook, period: str | None, township: str | None
+) -> None:
+    name = wb.file
+    if township is not None and wb.township != township:
+        raise WrongTownship(
+            name,
+            f"本表是“{wb.township}”的核实表，不是“{township}”的，未导入",
+            f"workbook belongs to township {wb.township!r}, not {township!r}; refused",
+        )
+    stem = Path(name).stem
+    if "_预警核实表_" in stem:
+        named = stem.split("_预警核实表_")[0]
+        if named and named != wb.township:
+            raise WrongTownship(
+                name,
+                f"文件名为“{named}”，但表内系统信息属于“{wb.township}”，请核对是否报错了乡镇的表",
+                f"file name says township {named!r} but the workbook is {wb.township!r}; refused",
+            )
+    if period is None:
+        raise WrongPeriod(
+            name,
+            "系统中还没有任何一期预警，无法导入核实结果",
+            "the warehouse holds no warnings yet; nothing to verify",
+        )
+    if wb.period != period:
+        older = wb.period < period
+        raise WrongPeriod(
+            name,
+            f"本表是{wb.period}期的核实表，当前回收的是{period}期"
+            + ("（已过期的旧表，请填写本期下发的新表）" if older else "（期次不符）"),
+            f"workbook is for period {wb.period}, the period being collected is {period}"
+            + (" (an old workbook)" if older else ""),
+        )
+    known = con.sql(
+        "SELECT warning_id, township, household_id FROM warn.warnings WHERE period = ?", params=[wb.period]
+    ).fetchall()
+    if not known:
+        raise WrongPeriod(
+            name,
+            f"系统中没有{wb.period}期的预警，无法导入",
+            f"no warnings of period {wb.period} in the warehouse",
+        )
+    by_id = {wid: (t, hh) for wid, t, hh in known}
+    unknown = [w for ws in wb.visits.values() for w in ws if w not in by_id]
+    if unknown:
+        raise WrongPeriod(
+            name,
+            f"表内有 {len(unknown)} 条预警编号在系统中不存在（{'、'.join(unknown[:5])}），不是本系统本期下发的表",
+            f"{len(unknown)} warning id(s) of the meta sheet are unknown to the warehouse: {unknown[:5]}",
+        )
+    foreign = sorted({by_id[w][0] or "" for ws in wb.visits.values() for w in ws} - {wb.township})
+    if foreign:
+        raise WrongTownship(
+            name,
+            f"表内预警属于其他乡镇（{'、'.join(foreign)}），与本表乡镇“{wb.township}”不符，未导入",
+            f"warnings in the meta sheet belong to {foreign}, not {wb.township!r}; refused",
+        )
+
+
+def parse_date(text: str) -> date | None:
+    """A verification date as staff type it: 2026-11-20, 2026/11/20, 2026.11.20, 2026年11月20日, 20261120, an Excel serial."""
+    text = text.strip()
+    m = _DATE.match(text) or _COMPACT_DATE.match(text)
+    if m:
+        try:
+            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            return None
+    try:
+        serial = float(text)
+    except ValueError:
+        return None
+    if 20000 < serial < 80000 and serial == int(serial):  # 1954–2119: an Excel date serial
+        return _EXCEL_EPOCH + timedelta(days=int(serial))
+    return None
+
+
+def normalize_outcome(text: str) -> str:
+    return _DASHES.sub("-", _SPACES.sub("", text))
+
+
+def _validate_rows(wb: ReturnedWorkbook, report: FileReport, today: date) -> dict[str, Answer]:
+    start = Period.parse(wb.period).start
+    seen: dict[str, list[tuple[ReturnedRow, Answer | None]]] = {}
+
+    def issue(row: ReturnedRow | None, level: Level, code: str, zh: str, en: str, visit: str = "") -> None:
+        report.issues.append(
+            Issue(
+                wb.file,
+                wb.sheet,
+                row.sheet_row if row else None,
+                row.visit_id if row else visit,
+                level,
+                code,
+                zh,
+                en,
+            )
+        )
+
+    for row in wb.rows:
+        if not row.visit_id:
+            if not row.blank:
+                report.rejected += 1
+                issue(row, "error", "no_visit_id", "该行没有预警编号，无法对应到预警，未导入（请勿自行增加行）",
+                      "row has answers but no visit id (预警编号): added by hand? not applied")  # fmt: skip
+            continue
+        if row.visit_id not in wb.visits:
+            report.rejected += 1
+            issue(row, "error", "unknown_visit", "预警编号不属于本表（是否从其他表复制而来或被改动？），未导入",
+                  "visit id is not one of this workbook's visits (copied from another workbook or edited?)")  # fmt: skip
+            continue
+        if row.blank:
+            seen.setdefault(row.visit_id, []).append((row, None))
+            continue
+        problems: list[tuple[str, str, str]] = []
+        outcome = normalize_outcome(row.cells["outcome"])
+        if not outcome:
+            problems.append(("outcome_missing", "核实结果未填", "核实结果 (outcome) is empty"))
+        elif outcome not in OUTCOME_VALUES:
+            problems.append((
+                "outcome_invalid",
+                f"核实结果“{row.cells['outcome']}”不在下拉选项中，请从下拉列表选择",
+                f"outcome {row.cells['outcome']!r} is not one of {list(OUTCOME_VALUES)}",
+            ))  # fmt: skip
+        if not row.cells["verifier"]:
+            problems.append(("verifier_missing", "核实人未填", "核实人 (verifier) is empty"))
+        verified_on = parse_date(row.cells["verified_on"]) if row.cells["verified_on"] else None
+        if not row.cells["verified_on"]:
+            problems.append(("date_missing", "核实日期未填", "核实日期 (verification date) is empty"))
+        elif verified_on is None:
+            problems.append((
+                "date_invalid",
+                f"核实日期“{row.cells['verified_on']}”无法识别，请按 {start.isoformat()} 的格式填写",
+                f"verification date {row.cells['verified_on']!r} is not a date",
+            ))  # fmt: skip
+        elif verified_on > today:
+            problems.append((
+                "date_future",
+                f"核实日期 {verified_on.isoformat()} 晚于今天（{today.isoformat()}），请核对",
+                f"verification date {verified_on.isoformat()} is in the future (today is {today.isoformat()})",
+            ))  # fmt: skip
+        elif verified_on < start:
+            problems.append((
+                "date_before_period",
+                f"核实日期 {verified_on.isoformat()} 早于本期开始日 {start.isoformat()}，请核对",
+                f"verification date {verified_on.isoformat()} is before the period start {start.isoformat()}",
+            ))  # fmt: skip
+        if problems:
+            report.rejected += 1
+            for code, zh, en in problems:
+                issue(row, "error", code, zh + "，本行未导入", en + "; row not applied")
+            seen.setdefault(row.visit_id, []).append((row, None))
+            continue
+        assert verified_on is not None
+        answer = Answer(
+            visit_id=row.visit_id, sheet_row=row.sheet_row, outcome=outcome, note=row.cells["note"],
+            verifier=row.cells["verifier"], verified_on=verified_on, reviewer=row.cells["reviewer"],
+        )  # fmt: skip
+        seen.setdefault(row.visit_id, []).append((row, answer))
+
+    answers: dict[str, Answer] = {}
+    for visit, entries in seen.items():
+        given = [a for _, a in entries if a is not None]
+        distinct = {a.key() for a in given}
+        if len(distinct) > 1:
+            rows = "、".join(str(r.sheet_row) for r, a in entries if a is not None)
+            report.rejected += len(given)
+            issue(None, "error", "conflicting_rows",
+                  f"同一预警编号出现在多行（第{rows}行）且填写不一致，未导入，请保留一行后重新报送",
+                  f"visit appears on rows {rows} with different answers; none applied", visit=visit)  # fmt: skip
+        elif given:
+            answers[visit] = given[0]
+        elif all(r.blank for r, _ in entries):
+            report.pending += 1
+            issue(
+                entries[0][0],
+                "pending",
+                "pending",
+                "尚未填写核实结果（待核实）",
+                "not verified yet (pending)",
+            )
+    for visit in wb.visits:
+        if visit not in seen:
+            report.pending += 1
+            issue(None, "pending", "row_missing", "本户所在行已从表中删除，视为待核实，请补报",
+                  "the visit's row was deleted from the sheet; counted as pending", visit=visit)  # fmt: skip
+    return answers
+
+
+def _record_answers(
+    con: duckdb.DuckDBPyConnection, wb: ReturnedWorkbook, answers: dict[str, Answer], report: FileReport
+) -> None:
+    if not answers:
+        return
+    current = con.sql(
+        """
+        SELECT visit_id, warning_id, outcome, note, verifier, verified_on, reviewer, revision
+        FROM warn.verifications WHERE period = ? AND township = ?
+        QUALIFY row_number() OVER (PARTITION BY visit_id, warning_id ORDER BY revision DESC) = 1
+        """,
+        params=[wb.period, wb.township],
+    ).fetchall()
+    latest = {(r[0], r[1]): (tuple(r[2:7]), int(r[7])) for r in current}
+    meta = {
+        wid: (hh, rule)
+        for wid, hh, rule in con.sql(
+            "SELECT warning_id, household_id, rule_id FROM warn.warnings WHERE period = ?", params=[wb.period]
+        ).fetchall()
+    }
+    now = datetime.now().replace(microsecond=0)
+    rows: list[dict[str, object]] = []
+    touched: list[str] = []
+    for visit, answer in answers.items():
+        states = [latest.get((visit, wid)) for wid in wb.visits[visit]]
+        if all(s is not None and s[0] == answer.key() for s in states):
+            report.unchanged += 1
+            continue
+        correction = any(s is not None for s in states)
+        report.corrected += int(correction)
+        report.applied += int(not correction)
+        for wid, state in zip(wb.visits[visit], states, strict=True):
+            if state is not None and state[0] == answer.key():
+                continue
+            hh, rule = meta[wid]
+            rows.append({
+                "visit_id": visit, "warning_id": wid, "period": wb.period, "township": wb.township,
+                "household_id": hh, "rule_id": rule, "outcome": answer.outcome, "note": answer.note,
+                "verifier": answer.verifier, "verified_on": answer.verified_on, "reviewer": answer.reviewer,
+                "source_file": wb.file, "file_sha256": wb.sha256, "sheet": wb.sheet, "sheet_row": answer.sheet_row,
+                "revision": (state[1] + 1) if state else 1, "is_correction": state is not None, "imported_at": now,
+            })  # fmt: skip
+            touched.append(wid)
+        if correction:
+            report.issues.append(
+                Issue(
+                    wb.file,
+                    wb.sheet,
+                    answer.sheet_row,
+                    visit,
+                    "note",
+                    "correction",
+                    f"更正了此前导入的核实结果，以本次为准（现为“{answer.outcome}”）",
+                    f"corrects an earlier imported answer; the latest wins (now {answer.outcome!r})",
+                )
+            )
+    if rows:
+        con.register("_v", pl.DataFrame(rows, schema=_VERIFICATION_SCHEMA))
+        con.execute("INSERT INTO warn.verifications BY NAME SELECT * FROM _v")
+        con.unregister("_v")
+        apply_verification_status(con, touched)
+
+
+_VERIFICATION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    **dict.fromkeys(
+        [
+            "visit_id",
+            "warning_id",
+            "period",
+            "township",
+            "household_id",
+            "rule_id",
+            "outcome",
+            "note",
+            "verifier",
+        ],
+        pl.String,
+    ),
+    "verified_on": pl.Date,
+    "reviewer": pl.String,
+    "source_file": pl.String,
+    "file_sha256": pl.String,
+    "sheet": pl.String,
+    "sheet_row": pl.Int64,
+    "revision": pl.Int32,
+    "is_correction": pl.Boolean,
+    "imported_at": pl.Datetime("us"),
+}
+
+
+def _record_file(con: duckdb.DuckDBPyConnection, report: FileReport, *, fingerprint: str) -> None:
+    now = datetime.now().replace(microsecond=0)
+    con.execute("DELETE FROM warn.feedback_files WHERE file_sha256 = ?", [report.sha256])
+    con.execute(
+        "INSERT INTO warn.feedback_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [report.sha256, report.file, report.township, report.period, fingerprint, report.status,
+         f"{report.message_zh} / {report.message_en}" if report.message_zh else "",
+         report.applied, report.corrected, report.unchanged, report.pending, report.rejected, now],
+    )  # fmt: skip
+    if report.issues:
+        con.executemany(
+            "INSERT INTO warn.feedback_issues VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [[report.sha256, i.file, i.sheet, i.sheet_row, i.visit_id, i.level, i.code, i.zh, i.en, now]
+             for i in report.issues],
+        )  # fmt: skip
+
+
+def pending_visits(reports: Iterable[FileReport]) -> list[Issue]:
+    """Every pending visit across reports (blank or deleted rows)."""
+    return [i for r in reports for i in r.issues if i.level == "pending"]

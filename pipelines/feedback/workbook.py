@@ -1,0 +1,166 @@
+"""Reading a returned township workbook with calamine (fastexcel): the meta sheet and the filled rows.
+
+Columns are found by their header text, never by position (staff insert, move and delete columns), and
+rows are identified by our visit id in 预警编号, never by the row number or an ID number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fastexcel
+
+from pipelines.export.meta import META_SHEET, fingerprint
+from pipelines.export.township import VERIFY_SHEET, WORKBOOK_KIND
+from pipelines.feedback.errors import MetaTampered, NotDixianWorkbook, UnreadableSheet
+
+VISIT_HEADER = "预警编号"
+FILL_HEADERS = {
+    "outcome": "核实结果",
+    "note": "核实情况说明",
+    "verifier": "核实人",
+    "verified_on": "核实日期",
+    "reviewer": "乡镇审核人",
+}
+REQUIRED_HEADERS = (VISIT_HEADER, "核实结果", "核实情况说明", "核实人", "核实日期")
+_HEADER_SCAN_ROWS = 10
+
+
+@dataclass(frozen=True)
+class ReturnedRow:
+    """One data row of the verification sheet: its 1-based sheet row and the cells we read, as text."""
+
+    sheet_row: int
+    visit_id: str
+    cells: dict[str, str]
+    """outcome, note, verifier, verified_on, reviewer → stripped text ('' when blank)."""
+
+    @property
+    def blank(self) -> bool:
+        return not any(self.cells.values())
+
+
+@dataclass(frozen=True)
+class ReturnedWorkbook:
+    file: str
+    sha256: str
+    meta: dict[str, str]
+    visits: dict[str, tuple[str, ...]]
+    """visit id → warning ids, from the meta sheet (in written order)."""
+    fingerprint: str
+    sheet: str
+    rows: list[ReturnedRow] = field(default_factory=list)
+
+    @property
+    def township(self) -> str:
+        return self.meta.get("township", "")
+
+    @property
+    def period(self) -> str:
+        return self.meta.get("period", "")
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def read_returned_workbook(path: str | Path) -> ReturnedWorkbook:
+    """Read and authenticate a returned workbook; raises a FeedbackRefused subclass when it cannot be trusted."""
+    path = Path(path)
+    name = path.name
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # calamine raises its own error types for non-xlsx or broken files
+        raise NotDixianWorkbook(
+            name,
+            f"无法读取该文件（不是有效的Excel工作簿）：{exc}",
+            f"cannot read the file as an xlsx workbook: {exc}",
+        ) from exc
+    if META_SHEET not in reader.sheet_names:
+        raise NotDixianWorkbook(
+            name,
+            "不是本系统下发的核实表（缺少隐藏的系统信息表），请使用县里下发的原表填写后报回",
+            f"not a Dixian workbook: the hidden '{META_SHEET}' sheet is missing (re-typed or copied into a new file?)",
+        )
+    meta_rows = _sheet_rows(reader, META_SHEET)
+    entries = [
+        (_cell(r, 0), _cell(r, 1), _cell(r, 2)) for r in meta_rows[1:] if any(_cell(r, i) for i in range(3))
+    ]
+    if not entries or entries[-1][0] != "sha256":
+        raise MetaTampered(
+            name, "系统信息表不完整，无法确认本表来源", "the meta sheet has no sha256 fingerprint row"
+        )
+    body, digest = entries[:-1], entries[-1][1]
+    if fingerprint(body) != digest:
+        raise MetaTampered(
+            name,
+            "系统信息表被改动过（校验码不符），本表不予导入，请使用原表填写",
+            "the meta sheet was edited: its sha256 fingerprint does not match; file refused",
+        )
+    meta = {k: v for k, v, _ in body if k != "visit"}
+    if meta.get("kind") != WORKBOOK_KIND:
+        raise NotDixianWorkbook(
+            name, "不是预警核实表", f"meta kind is {meta.get('kind')!r}, expected {WORKBOOK_KIND!r}"
+        )
+    visits = {v: tuple(w for w in wids.split(",") if w) for k, v, wids in body if k == "visit"}
+    sheet = meta.get("sheet", VERIFY_SHEET)
+    if sheet not in reader.sheet_names:
+        raise UnreadableSheet(
+            name,
+            f"找不到“{sheet}”工作表（是否被改名或删除？）",
+            f"sheet {sheet!r} not found (renamed or deleted?)",
+        )
+    rows = _read_rows(name, sheet, _sheet_rows(reader, sheet))
+    return ReturnedWorkbook(
+        file=name,
+        sha256=file_sha256(path),
+        meta=meta,
+        visits=visits,
+        fingerprint=digest,
+        sheet=sheet,
+        rows=rows,
+    )
+
+
+def _sheet_rows(reader: fastexcel.ExcelReader, sheet: str) -> list[list[str]]:
+    """All rows of a sheet as text, in sheet order, starting at sheet row 1."""
+    # string dtype: IDs stay as typed, dates come back as 'YYYY-MM-DD 00:00:00', numbers as their digits
+    frame = reader.load_sheet_by_name(sheet, header_row=None, dtypes="string").to_polars()
+    return [[_text(v) for v in row] for row in frame.iter_rows()]
+
+
+def _cell(row: list[str], col: int) -> str:
+    return row[col] if col < len(row) else ""
+
+
+def _read_rows(file: str, sheet: str, rows: list[list[str]]) -> list[ReturnedRow]:
+    header_at = next(
+        (i for i, row in enumerate(rows[:_HEADER_SCAN_ROWS]) if VISIT_HEADER in row and "核实结果" in row),
+        None,
+    )
+    if header_at is None:
+        raise UnreadableSheet(
+            file,
+            f"“{sheet}”表中找不到“预警编号”“核实结果”表头（请勿删除或改动表头）",
+            f"sheet {sheet!r}: header row with 预警编号 and 核实结果 not found",
+        )
+    header = rows[header_at]
+    missing = [h for h in REQUIRED_HEADERS if h not in header]
+    if missing:
+        raise UnreadableSheet(
+            file,
+            f"“{sheet}”表缺少必填列：{'、'.join(missing)}",
+            f"sheet {sheet!r}: required column(s) missing: {missing}",
+        )
+    col_of = {h: header.index(h) for h in (VISIT_HEADER, *FILL_HEADERS.values()) if h in header}
+    out = []
+    for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+        cells = {key: _cell(row, col_of[h]) if h in col_of else "" for key, h in FILL_HEADERS.items()}
+        out.append(ReturnedRow(sheet_row=i, visit_id=_cell(row, col_of[VISIT_HEADER]), cells=cells))
+    return out
