@@ -2,6 +2,7 @@
 
     python -m benchmarks.matching [--households 30000] [--workdir DIR] [--no-splink]
     python -m benchmarks.matching --big            # 1,000,000 persons × 1,500,000 rows (fresh process)
+    python -m benchmarks.matching --big --splink   # the same, then Splink 5 on the same data
 
 The county comes from pipelines.synth with ground truth, loaded by the real ingest. Bigger runs
 replicate the registry and the rows in memory: replica k gives every ID a new address code whose
@@ -244,6 +245,11 @@ def main() -> None:
     parser.add_argument(
         "--big", action="store_true", help="Only the 1M persons × 1.5M rows run (speed, memory)."
     )
+    parser.add_argument(
+        "--splink",
+        action="store_true",
+        help="With --big: also run Splink 5 on the same data, after ours (needs >21 GB RAM here).",
+    )
     args = parser.parse_args()
     console = Console(width=150)
     with tempfile.TemporaryDirectory(prefix="dixian-match-bench-") as tmp:
@@ -260,6 +266,16 @@ def main() -> None:
             print_quality(console, f"1M × 1.5M: {big_persons.height} persons, {big_rows.height} rows — "
                           f"{secs:.1f} s, peak RSS {peak_mb():.0f} MB (data loaded: {before:.0f} MB)",
                           quality(big_rows, out).filter(pl.col("dirt") == "ALL"))  # fmt: skip
+            if args.splink:
+                from benchmarks.splink_baseline import run_splink
+
+                del out
+                gc.collect()
+                sp, t = run_splink(big_rows.select(ROW_COLS), big_persons)
+                print_quality(console, f"Splink 5 on the same data: train {t['train_s']:.1f} s + predict "
+                              f"{t['predict_s']:.1f} s = {t['total_s']:.1f} s ({t['total_s'] / secs:.1f}× ours); "
+                              f"process peak RSS now {peak_mb():.0f} MB",
+                              quality(big_rows, sp).filter(pl.col("dirt") == "ALL"))  # fmt: skip
             return
         timings = Table(title=f"Speed at county scale ({persons.height} persons, {rows.height} rows)")
         for c in ("matcher", "seconds", "note"):

@@ -25,7 +25,11 @@ console = Console()
 
 # Commands that live with their package: each module exposes `register(app: typer.Typer)` and
 # imports its heavy dependencies inside the commands, so `dixian --help` stays fast.
-COMMAND_MODULES: tuple[str, ...] = ("pipelines.matching.commands", "pipelines.feedback.commands")
+COMMAND_MODULES: tuple[str, ...] = (
+    "pipelines.ingest.commands",
+    "pipelines.matching.commands",
+    "pipelines.feedback.commands",
+)
 
 
 def _prefect_env() -> None:
@@ -68,17 +72,25 @@ def synth(
 def _print_summary(result: dict, settings: Settings, elapsed: float) -> None:
     from pipelines.stages import warnings_by_township
 
-    t = Table(title=f"数据接收 / ingest — {result['period']}")
-    for c in ("source", "file", "status", "read", "loaded", "quarantined", "ignored"):
-        t.add_column(c, justify="right" if c in ("read", "loaded", "quarantined", "ignored") else "left")
+    t = Table(
+        title=f"数据接收 / ingest — {result['period']} (read = new + unchanged + changed + quarantined + ignored)"
+    )
+    counts = (
+        "rows_read",
+        "rows_loaded",
+        "rows_unchanged",
+        "rows_changed",
+        "rows_quarantined",
+        "rows_ignored",
+    )
+    for c in ("source", "file", "status", "read", "new", "unchanged", "changed", "quarantined", "ignored"):
+        t.add_column(c, justify="left" if c in ("source", "file", "status") else "right")
     for a in result["accounts"]:
-        t.add_row(
-            a["source"],
-            a["file"],
-            a["status"],
-            *(str(a[k]) for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_ignored")),
-        )
+        t.add_row(a["source"] or "?", Path(a["file"]).name, a["status"], *(str(a.get(k, 0)) for k in counts))
     console.print(t)
+    for a in result["accounts"]:
+        if a["status"] == "refused":
+            console.print(f"[red]✗ {a['file']}[/]: {a['message']}")
     m = Table(title="匹配 / matching")
     for c in ("source", "rows", "matched", "ambiguous", "unmatched", "matched %"):
         m.add_column(c, justify="left" if c == "source" else "right")
@@ -109,6 +121,8 @@ def _print_summary(result: dict, settings: Settings, elapsed: float) -> None:
     for p in result["township_workbooks"]:
         console.print(f"  {p}")
     console.print(f"[bold]县级汇总 / county summary[/] → {result['county_summary']}")
+    for p in result.get("quality_reports", []):
+        console.print(f"[bold]数据质量反馈 / data-quality report[/] → {p}")
     console.print(f"done in {elapsed:.1f} s; warehouse: {settings.warehouse}")
 
 

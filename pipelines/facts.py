@@ -2,8 +2,9 @@
 
 link.matches (pipelines.matching.link) holds one decision per raw row; link.facts_<source> is what rules read: the row's
 typed fields, its event date, and — for auto-matched rows only — the person and household with the
-attributes rules may test (age at period end, sex, relation, segment). Rows repeated within or
-across files (same values in every field) count once.
+attributes rules may test (age at period end, sex, relation, segment). Only the latest version of each
+natural key counts (raw.<source>.version, see pipelines.ingest.loader): a cumulative resend adds no
+rows, and a row a department corrected replaces its earlier version here while raw keeps both.
 """
 
 from __future__ import annotations
@@ -22,14 +23,17 @@ def build_facts(con: duckdb.DuckDBPyConnection, source_name: str, period: str) -
     source = get_source(source_name)
     fields = source.field_names
     end: date = Period.parse(period).end
-    partition = ", ".join(f"r.{quote_ident(f)}" for f in fields)
+    # rows loaded before row versioning have no natural_key: each counts on its own
+    partition = "coalesce(r.natural_key, r.row_key)"
     select_fields = ", ".join(f"r.{quote_ident(f)}" for f in fields)
     event = f"r.{quote_ident(source.date_field)}" if source.date_field else "NULL::DATE"
     con.execute(
         f"""
         CREATE OR REPLACE TABLE link.facts_{source_name} AS
         WITH distinct_rows AS (
-            SELECT *, row_number() OVER (PARTITION BY {partition} ORDER BY r.batch_id, r.row_no) AS copy_no
+            SELECT *, row_number() OVER (
+                PARTITION BY {partition} ORDER BY r.version DESC NULLS LAST, r.batch_id, r.row_no
+            ) AS copy_no
             FROM raw.{source_name} r
         )
         SELECT {select_fields}, r.row_key, {event} AS event_date,

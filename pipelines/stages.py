@@ -76,6 +76,7 @@ def working_days_after(start: date, days: int) -> date:
 def stage_export(settings: Settings, period: str, accounts: list[dict], match_stats: list[dict]) -> dict:
     from pipelines.export import write_county_summary, write_township_workbook
     from pipelines.feedback import latest_verifications
+    from pipelines.ingest.quality_report import write_quality_reports
 
     params = load_parameters(settings.rules_dir / "parameters.yaml")
     rulebook = load_rulebook(settings.rules_dir, params)
@@ -91,6 +92,7 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
             for r in con.sql("SELECT DISTINCT township FROM core.households ORDER BY township").fetchall()
         ]
         verifications = latest_verifications(con, up_to_period=period)
+        quality = write_quality_reports(con, out / "数据质量反馈", period)  # for departments, not townships
     due = working_days_after(Period.parse(period).start, settings.due_working_days)
     paths: list[Path] = []
     for township in townships:
@@ -122,7 +124,11 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
         due_date=due,
         today=date.today(),
     )
-    return {"township_workbooks": [str(p) for p in paths], "county_summary": str(summary)}
+    return {
+        "township_workbooks": [str(p) for p in paths],
+        "county_summary": str(summary),
+        "quality_reports": [str(p) for p in quality],
+    }
 
 
 def _with_departments(accounting: pl.DataFrame) -> pl.DataFrame:

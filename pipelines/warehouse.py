@@ -52,7 +52,14 @@ def raw_columns(source: Source) -> list[tuple[str, str]]:
         ("id_damaged", "BOOLEAN"),
     ]
     cols += [(f.name, SQL_TYPES.get(f.type, "VARCHAR")) for f in source.fields]
+    cols += VERSION_COLUMNS
     return cols
+
+
+VERSION_COLUMNS = [("natural_key", "VARCHAR"), ("content_hash", "VARCHAR"), ("version", "INTEGER")]
+"""Row versioning (pipelines.ingest.loader): natural_key is 'k:' + the source's key fields joined by
+'|', or 'h:' + content_hash when a key field is blank; content_hash is md5 over the canonical fields;
+version counts 1, 2, … per natural key. Readers wanting the current state take the highest version."""
 
 
 def quote_ident(name: str) -> str:
@@ -66,6 +73,11 @@ CREATE TABLE IF NOT EXISTS meta.batches (
     rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT, rows_ignored BIGINT,
     loaded_at TIMESTAMP DEFAULT current_timestamp
 );
+ALTER TABLE meta.batches ADD COLUMN IF NOT EXISTS rows_unchanged BIGINT;
+ALTER TABLE meta.batches ADD COLUMN IF NOT EXISTS rows_changed BIGINT;
+ALTER TABLE meta.batches ADD COLUMN IF NOT EXISTS category VARCHAR;
+ALTER TABLE meta.batches ADD COLUMN IF NOT EXISTS sheets_ignored VARCHAR;
+ALTER TABLE meta.batches ADD COLUMN IF NOT EXISTS id_problems VARCHAR;
 CREATE TABLE IF NOT EXISTS meta.ignored (
     batch_id VARCHAR, source VARCHAR, file VARCHAR, sheet VARCHAR, row_no BIGINT, reason VARCHAR
 );
@@ -103,6 +115,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name in ALL_SOURCES:
         cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in raw_columns(get_source(name)))
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({cols})")
+        for col, sql_type in VERSION_COLUMNS:  # warehouses created before row versioning
+            con.execute(f"ALTER TABLE raw.{name} ADD COLUMN IF NOT EXISTS {col} {sql_type}")
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:

@@ -17,7 +17,19 @@ DEPARTMENT_SOURCES: tuple[str, ...] = (
     "hrss",
     "housing",
     "agriculture",
+    # appended (issue 3): code iterates this tuple in order; a source without files has an empty raw table
+    "water",
+    "vehicles",
+    "market_supervision",
+    "real_estate",
+    "public_payroll",
+    # the grid workers' visit ledgers (schemas/grid_ledger.py), read by pipelines/grid via link.facts_grid_ledger
+    "grid_ledger",
 )
+"""Every feed other than the registry, in the order stages iterate them (the first ten are the original
+ones; append new sources at the end)."""
+EXCLUSION_SOURCES: tuple[str, ...] = ("vehicles", "market_supervision", "real_estate", "public_payroll")
+"""Sources whose rows are eligibility doubts (信息比对), not risk evidence (Source.kind == "exclusion")."""
 ALL_SOURCES: tuple[str, ...] = ("registry", *DEPARTMENT_SOURCES)
 
 
@@ -33,4 +45,12 @@ def get_schema(name: str):
     return import_module(f"schemas.{name}").SCHEMA
 
 
-__all__ = ["ALL_SOURCES", "DEPARTMENT_SOURCES", "Field", "Source", "get_schema", "get_source"]
+__all__ = [
+    "ALL_SOURCES",
+    "DEPARTMENT_SOURCES",
+    "EXCLUSION_SOURCES",
+    "Field",
+    "Source",
+    "get_schema",
+    "get_source",
+]

@@ -22,6 +22,10 @@ import polars as pl
 from pipelines.normalize.values import parse_amount_expr, parse_date_expr
 
 FieldType = Literal["text", "id_number", "name", "date", "amount", "int", "enum"]
+SourceKind = Literal["registry", "risk", "exclusion"]
+"""registry: the household registry itself; risk: rows that may evidence a risk of returning to poverty
+(a claim, a disaster loss); exclusion: rows that cast doubt on eligibility (信息比对: a car, a house,
+a business, a public salary) — a hit is a question for the township, not a risk warning."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,12 @@ class Source:
     """Risk causes this source can evidence."""
     one_of: tuple[str, ...] = ("id_number", "name")
     """A row needs at least one of these to be about somebody."""
+    kind: SourceKind = "risk"
+    """What a row is evidence of: see SourceKind."""
+    cumulative: bool = True
+    """Departments resend year-to-date extracts: a row already loaded under the same natural key with
+    the same content is not stored again, a changed one becomes a new version. False for snapshot
+    sources (the registry: each export replaces the previous one and is loaded whole)."""
     extra: dict[str, str] = field(default_factory=dict)
 
     def field(self, name: str) -> Field:

@@ -28,5 +28,7 @@ SOURCE = Source(
     ),
     natural_key=("household_id", "name", "id_number"),
     one_of=("id_number", "name"),
+    kind="registry",
+    cumulative=False,
 )
 SCHEMA = build_schema(SOURCE)

@@ -14,19 +14,22 @@
    review with its candidates. 同名同姓 in the same place always goes to review.
 
 Blocking keeps this near-linear: tier 1 and 2 are hash joins on the ID (≤35 repair variants per bad
-ID), tier 3 a hash join on the name's pinyin key for the few rows without a usable ID.
+ID), tier 3 a hash join on the name's pinyin key for the few rows without a usable ID, run in DuckDB
+with the place / birth-date conditions applied inside the join so a common name's thousands of
+namesakes in a million persons are never materialised (54M same-pinyin pairs at 1M × 1.5M).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import polars as pl
 
 from pipelines.matching.id_repair import edit_text, repair_variants
 from pipelines.matching.names import NAME_LEVELS, add_name_level, name_level_text
 from pipelines.normalize.address import Gazetteer, add_group_no, add_place_columns
-from pipelines.normalize.idcard import REPAIRABLE_STATUSES, USABLE_STATUSES, id_columns
+from pipelines.normalize.idcard import REPAIRABLE_STATUSES, USABLE_STATUSES, add_id_columns
 from pipelines.normalize.names import add_name_keys
 
 MATCH_COLUMNS = {
@@ -96,9 +99,11 @@ def _clean_text(col: str) -> pl.Expr:
     return pl.col(col).cast(pl.String).str.normalize("NFKC").str.replace_all(r"\s+", "").fill_null("")
 
 
-def prepare_rows(rows: pl.DataFrame) -> pl.DataFrame:
+def prepare_rows(rows: pl.DataFrame, persons: pl.DataFrame | None = None) -> pl.DataFrame:
     """rows: row_key, name, id_number [, id_damaged, address, birth_date] → adds id_norm, id_status,
-    id_clean, name_fold, name_pinyin and the fingerprint a review decision is remembered by."""
+    id_clean, name_fold, name_pinyin and the fingerprint a review decision is remembered by.
+
+    persons: the registry, whose name keys are reused for the same names (fewer pypinyin calls)."""
     out = _ensure(
         rows,
         {
@@ -113,14 +118,14 @@ def prepare_rows(rows: pl.DataFrame) -> pl.DataFrame:
         pl.col("address").cast(pl.String),
         pl.col("birth_date").cast(pl.Date, strict=False),
     )
-    out = out.with_columns(id_columns(pl.col("id_number")))
+    out = add_id_columns(out, "id_number", "id")
     damaged = pl.col("id_damaged").fill_null(False)
     out = out.with_columns(
         pl.when(damaged).then(pl.lit("damaged")).otherwise(pl.col("id_status")).alias("id_status"),
         pl.when(damaged).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col("id_norm")).alias("id_norm"),
         _clean_text("id_number").str.replace_all(r"[\-'‘’`]", "").str.to_uppercase().alias("id_clean"),
     )
-    out = add_name_keys(out, "name", "name")
+    out = add_name_keys(out, "name", "name", known=persons)
     return out.with_columns(
         (pl.col("name_fold").fill_null("") + "|" + pl.col("id_clean") + "|" + _clean_text("address")).alias(
             "fingerprint"
@@ -316,6 +321,40 @@ def _id_value(col: str) -> pl.Expr:
     return s.str.slice(0, 17).cast(pl.Float64, strict=False) * 10 + check
 
 
+_PAIR_SQL = """
+SELECT r._ri, p._pi
+FROM r JOIN p ON r.name_pinyin = p.reg_pinyin
+ AND (r.addr_township IS NULL OR p.reg_township IS NULL OR r.addr_township = p.reg_township)
+ AND (r.addr_village IS NULL OR p.reg_village IS NULL OR r.addr_village = p.reg_village)
+ AND (r.addr_group_no IS NULL OR p.reg_group_no IS NULL OR r.addr_group_no = p.reg_group_no)
+ AND (r.row_birth IS NULL OR p.reg_birth IS NULL OR r.row_birth = p.reg_birth)
+"""
+
+
+def _name_place_pairs(named: pl.DataFrame, reg: pl.DataFrame, memory_limit: str = "1GB") -> pl.DataFrame:
+    """Rows × registry persons with the same pinyin name whose place and birth date do not contradict.
+
+    The name alone explodes at scale (a common name has thousands of bearers in a million persons),
+    so DuckDB streams the pinyin hash join through the place / birth-date conditions — the same ones
+    _place_tier checks, null meaning "not known, no contradiction" — and only surviving pairs are
+    materialised, within a bounded memory budget (DuckDB spills past it)."""
+    keys = ["name_pinyin", "addr_township", "addr_village", "addr_group_no", "row_birth"]
+    reg_keys = ["reg_pinyin", "reg_township", "reg_village", "reg_group_no", "reg_birth"]
+    named = named.with_row_index("_ri")
+    reg = reg.rename({"id_norm": "reg_id"}).with_row_index("_pi")
+    with duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute("SET preserve_insertion_order = false")
+        con.register("r", named.select("_ri", *keys))
+        con.register("p", reg.select("_pi", *reg_keys))
+        index = con.sql(_PAIR_SQL).pl()
+    return (
+        index.join(named, on="_ri", how="left")
+        .join(reg.drop("reg_pinyin"), on="_pi", how="left")
+        .drop("_ri", "_pi")
+    )
+
+
 def _place_tier(rows: pl.DataFrame, reg: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     if rows.height == 0:
         return _empty(), _empty_candidates()
@@ -332,12 +371,11 @@ def _place_tier(rows: pl.DataFrame, reg: pl.DataFrame) -> tuple[pl.DataFrame, pl
         .alias("mask_pattern"),
     )
     named = rows.filter(pl.col("name_pinyin").fill_null("") != "")
-    pairs = named.join(reg, left_on="name_pinyin", right_on="reg_pinyin", how="inner")
+    pairs = _name_place_pairs(named, reg)
     pairs = add_name_level(pairs, b=("reg_fold", "name_pinyin")).filter(
         pl.col("level").is_in(["same", "homophone"])
     )
     reg_value = _id_value("reg_id")
-    pairs = pairs.rename({"id_norm_right": "reg_id"}) if "id_norm_right" in pairs.columns else pairs
     pairs = pairs.with_columns(
         pl.when(pl.col("dmg_value").is_not_null())
         .then((reg_value - pl.col("dmg_value")).abs() <= pl.col("dmg_tol") + 64)
@@ -444,7 +482,7 @@ def match_rows_detailed(
     gazetteer: Gazetteer | None = None,
 ) -> MatchResult:
     """Decisions for every row plus the candidates of rows sent to review (see match_rows)."""
-    prepared = prepare_rows(rows)
+    prepared = prepare_rows(rows, persons)
     reg = _registry(persons)
     if gazetteer is None and reg.get_column("reg_township").null_count() < reg.height:
         gazetteer = Gazetteer.from_places(reg.select(township="reg_township", village="reg_village"))

@@ -52,39 +52,63 @@ def is_valid(id18: str) -> bool:
     return born is not None and 1900 <= born.year <= date.today().year and check_char(id18[:17]) == id18[17]
 
 
-def _clean(text: pl.Expr) -> pl.Expr:
+def _clean(text: pl.Expr, nfkc: bool = True) -> pl.Expr:
     """Full-width → ASCII, drop spaces, dashes and Excel's leading apostrophe, upper-case x."""
-    return text.cast(pl.String).str.normalize("NFKC").str.replace_all(r"[\s\-'‘’`]", "").str.to_uppercase()
+    text = text.cast(pl.String)
+    if nfkc:
+        text = text.str.normalize("NFKC")
+    return text.str.replace_all(r"[\s\-'‘’`]", "").str.to_uppercase()
 
 
-def _check_char_expr(first17: pl.Expr) -> pl.Expr:
-    total = pl.sum_horizontal(
-        [first17.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(WEIGHTS)]
-    )
+def _check_char_expr(first17_int: pl.Expr) -> pl.Expr:
+    """Check character from the first 17 digits as one integer (materialise it first: the digits are
+    taken by integer arithmetic, 3× faster than 17 one-character slices)."""
+    n = first17_int
+    total = pl.sum_horizontal([((n // 10 ** (16 - i)) % 10) * w for i, w in enumerate(WEIGHTS)])
     return (total % 11).replace_strict(list(range(11)), list(CHECK_CHARS), return_dtype=pl.String)
 
 
-def id_columns(text: pl.Expr, prefix: str = "id") -> list[pl.Expr]:
-    """`{prefix}_norm` (18 characters or null) and `{prefix}_status` (see IdStatus) for raw ID text."""
-    s = _clean(text)
-    is_blank = s.is_null() | (s == "")
-    is_damaged = s.str.contains(r"^\d(\.\d+)?E\+?\d+$") | s.str.contains(r"^\d{15,18}\.\d+$")
-    is_masked = s.str.contains(r"\*")
-    is15 = s.str.contains(r"^\d{15}$")
-    is18 = s.str.contains(r"^\d{17}[\dX]$")
-    first17 = (
-        pl.when(is15).then(s.str.slice(0, 6) + "19" + s.str.slice(6, 9)).when(is18).then(s.str.slice(0, 17))
+def _classify(raw: pl.Series) -> pl.Series:
+    """Status and normalised number for a batch of raw ID texts, as a struct (norm, status).
+
+    Computed in stages on materialised columns: the same logic written as one nested expression made
+    polars re-evaluate the cleaning regex and the 17 digit slices for every branch (≈70 µs a row)."""
+    raw = raw.cast(pl.String)
+    # NFKC only changes non-ASCII text (full-width digits): normalise just those rows.
+    wide = raw.str.contains(r"[^\x00-\x7F]").fill_null(False).arg_true()
+    if len(wide):
+        raw = raw.scatter(wide, raw.gather(wide).str.normalize("NFKC"))
+    frame = pl.DataFrame({"s": raw}).with_columns(_clean(pl.col("s"), nfkc=False).alias("s"))
+    s = pl.col("s")
+    frame = frame.with_columns(
+        (s.is_null() | (s == "")).alias("is_blank"),
+        (s.str.contains(r"^\d(\.\d+)?E\+?\d+$") | s.str.contains(r"^\d{15,18}\.\d+$")).alias("is_damaged"),
+        s.str.contains(r"\*").alias("is_masked"),
+        s.str.contains(r"^\d{15}$").alias("is15"),
+        s.str.contains(r"^\d{17}[\dX]$").alias("is18"),
     )
-    full = pl.when(is15).then(first17 + _check_char_expr(first17)).when(is18).then(s)
-    born = full.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
+    is15, is18 = pl.col("is15"), pl.col("is18")
+    frame = frame.with_columns(
+        pl.when(is15).then(s.str.slice(0, 6) + "19" + s.str.slice(6, 9)).when(is18).then(s.str.slice(0, 17))
+        .alias("first17")
+    )  # fmt: skip
+    frame = frame.with_columns(pl.col("first17").str.to_integer(strict=False).alias("n17"))
+    frame = frame.with_columns(_check_char_expr(pl.col("n17")).alias("check"))
+    frame = frame.with_columns(
+        pl.when(is15).then(pl.col("first17") + pl.col("check")).when(is18).then(s).alias("full")
+    )
+    frame = frame.with_columns(
+        pl.col("full").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False).alias("born")
+    )
+    born = pl.col("born")
     date_ok = born.is_not_null() & born.dt.year().is_between(1900, date.today().year)
-    check_ok = _check_char_expr(first17) == full.str.slice(17, 1)
+    check_ok = pl.col("check") == pl.col("full").str.slice(17, 1)
     status = (
-        pl.when(is_blank)
+        pl.when(pl.col("is_blank"))
         .then(pl.lit("missing"))
-        .when(is_damaged)
+        .when(pl.col("is_damaged"))
         .then(pl.lit("damaged"))
-        .when(is_masked)
+        .when(pl.col("is_masked"))
         .then(pl.lit("masked"))
         .when(is15 & date_ok)
         .then(pl.lit("legacy15"))
@@ -98,8 +122,23 @@ def id_columns(text: pl.Expr, prefix: str = "id") -> list[pl.Expr]:
         )
         .otherwise(pl.lit("malformed"))
     )
-    norm = pl.when(status.is_in(["valid", "legacy15", "bad_check", "bad_date"])).then(full)
-    return [norm.alias(f"{prefix}_norm"), status.alias(f"{prefix}_status")]
+    frame = frame.with_columns(status.alias("status"))
+    norm = pl.when(pl.col("status").is_in(["valid", "legacy15", "bad_check", "bad_date"])).then(
+        pl.col("full")
+    )
+    return frame.select(pl.struct(norm.alias("norm"), pl.col("status")).alias("id")).to_series()
+
+
+_ID_STRUCT = pl.Struct({"norm": pl.String, "status": pl.String})
+
+
+def id_columns(text: pl.Expr, prefix: str = "id") -> list[pl.Expr]:
+    """`{prefix}_norm` (18 characters or null) and `{prefix}_status` (see IdStatus) for raw ID text."""
+    parsed = text.map_batches(_classify, return_dtype=_ID_STRUCT, is_elementwise=True)
+    return [
+        parsed.struct.field("norm").alias(f"{prefix}_norm"),
+        parsed.struct.field("status").alias(f"{prefix}_status"),
+    ]
 
 
 def mask_id(id_number: str | None) -> str:
@@ -110,3 +149,12 @@ def mask_id(id_number: str | None) -> str:
     if len(s) <= 10:
         return "*" * len(s)
     return s[:6] + "*" * (len(s) - 10) + s[-4:]
+
+
+def add_id_columns(frame: pl.DataFrame, column: str = "id_number", prefix: str = "id") -> pl.DataFrame:
+    """`frame` with `{prefix}_norm` and `{prefix}_status` for its raw ID text column (computed once)."""
+    parsed = _classify(frame.get_column(column))
+    return frame.with_columns(
+        parsed.struct.field("norm").alias(f"{prefix}_norm"),
+        parsed.struct.field("status").alias(f"{prefix}_status"),
+    )

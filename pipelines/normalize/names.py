@@ -68,16 +68,35 @@ def name_columns(names: pl.Expr | str, prefix: str = "name") -> tuple[pl.Expr, p
     return fold, pinyin
 
 
-def add_name_keys(frame: pl.DataFrame, column: str = "name", prefix: str = "name") -> pl.DataFrame:
-    """Add fold and pinyin keys, computing each distinct name once."""
+def add_name_keys(
+    frame: pl.DataFrame, column: str = "name", prefix: str = "name", known: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Add fold and pinyin keys, computing each distinct name once.
+
+    known: keys already computed by this module for some names (columns name, name_fold, name_pinyin —
+    e.g. the registry's persons); names found there are not folded again (pypinyin is the slow part)."""
+    fold_col, pinyin_col = f"{prefix}_fold", f"{prefix}_pinyin"
     distinct = frame.select(pl.col(column).unique())
+    if known is not None and {"name", "name_fold", "name_pinyin"} <= set(known.columns):
+        found = (
+            known.select(pl.col("name").cast(frame.schema[column]).alias(column), "name_fold", "name_pinyin")
+            .join(distinct, on=column, how="semi")
+            .filter(pl.col("name_fold").is_not_null() & pl.col("name_pinyin").is_not_null())
+            .unique(column, keep="first")
+            .rename({"name_fold": fold_col, "name_pinyin": pinyin_col})
+        )
+        distinct = distinct.join(found, on=column, how="anti", nulls_equal=True)
+    else:
+        found = None
     values = distinct.get_column(column).to_list()
     keys = pl.DataFrame(
         {
             column: values,
-            f"{prefix}_fold": [fold_name(v) for v in values],
-            f"{prefix}_pinyin": [name_pinyin(v) for v in values],
+            fold_col: [fold_name(v) for v in values],
+            pinyin_col: [name_pinyin(v) for v in values],
         },
-        schema={column: frame.schema[column], f"{prefix}_fold": pl.String, f"{prefix}_pinyin": pl.String},
+        schema={column: frame.schema[column], fold_col: pl.String, pinyin_col: pl.String},
     )
+    if found is not None:
+        keys = pl.concat([keys, found.cast(keys.schema)])
     return frame.join(keys, on=column, how="left", nulls_equal=True)

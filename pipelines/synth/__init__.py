@@ -17,12 +17,14 @@ from pathlib import Path
 
 from pipelines.synth.layout import (
     FILES,
+    SYNTH_SOURCES,
     assign_files,
     dirty,
     drop_key_duplicates,
     undirty_key_clashes,
     write_source,
 )
+from pipelines.synth.ledgers import plan_visits, write_ledgers
 from pipelines.synth.names import NameSampler
 from pipelines.synth.people import Population, generate_population
 from pipelines.synth.places import build_villages
@@ -30,7 +32,6 @@ from pipelines.synth.plants import Intent, Planner
 from pipelines.synth.registry import registry_path, write_registry
 from pipelines.synth.truth import Warning, drop_unsafe_copies, expected_warnings, write_truth
 from pipelines.synth.windows import Period
-from schemas import DEPARTMENT_SOURCES
 
 Progress = Callable[[str], None]
 
@@ -102,7 +103,7 @@ def generate_county(
     say("dirt")
     dirt_rng = _rng(seed, "dirt")
     by_source: dict[str, list] = {}
-    for source in DEPARTMENT_SOURCES:
+    for source in SYNTH_SOURCES:
         records = drop_key_duplicates(planner.records.get(source, []))
         assign_files(records)
         records = dirty(records, dirt_rng)
@@ -115,15 +116,23 @@ def generate_county(
     truth_rows: list[list] = []
     rows_per_source: dict[str, int] = {}
     order_rng = _rng(seed, "order")
-    for source in DEPARTMENT_SOURCES:
+    for source in SYNTH_SOURCES:
         paths, lines = write_source(out_dir, source, by_source[source], p, order_rng)
         extracts[source] = paths
         truth_rows += lines
         rows_per_source[source] = len(lines)
 
+    say("grid ledgers")
+    visits, grid_truth = plan_visits(pop, p, _rng(seed, "ledgers"))
+    ledger_paths, ledger_rows = write_ledgers(out_dir, visits, p)
+    extracts["grid_ledger"] = ledger_paths
+    truth_rows += ledger_rows
+    rows_per_source["grid_ledger"] = len(ledger_rows)
+
     say("truth")
     warnings = expected_warnings(by_source, p)
-    truth = write_truth(out_dir / "truth", p, warnings, pop, truth_rows)
+    grid = {g["household_id"]: g for g in grid_truth}
+    truth = write_truth(out_dir / "truth", p, warnings, pop, truth_rows, grid)
     return SynthResult(
         out_dir=out_dir,
         period=p.text,

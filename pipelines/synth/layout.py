@@ -113,6 +113,8 @@ FILES: dict[str, tuple[FileSpec, ...]] = {
     ),
     "agriculture": (FileSpec("产业损失登记_{period}.csv", "csv", "utf-8", thousands=True),),
 }  # fmt: skip
+SYNTH_SOURCES: tuple[str, ...] = tuple(FILES)
+"""The department sources the generator makes extracts for (the catalogue may hold more)."""
 
 _DIGIT_GRADES = {"一级": "1", "二级": "2", "三级": "3", "四级": "4"}
 

@@ -155,8 +155,15 @@ def _csv_bytes(header: list[str], rows: list[list]) -> bytes:
 
 
 def write_truth(
-    truth_dir: Path, period: Period, warnings: list[Warning], pop: Population, extract_rows: list[list]
+    truth_dir: Path,
+    period: Period,
+    warnings: list[Warning],
+    pop: Population,
+    extract_rows: list[list],
+    grid: dict[str, dict] | None = None,
 ) -> dict[str, Path]:
+    """`grid`: household_id → ledger truth (monitored_unvisited, risk_reported), when ledgers were made."""
+    grid = grid or {}
     truth_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         "extract_rows": truth_dir / "extract_rows.csv",
@@ -189,8 +196,18 @@ def write_truth(
     )
     paths["households"].write_bytes(
         _csv_bytes(
-            ["household_id", "township", "village", "segment", "monitored_unvisited"],
-            [[h.household_id, h.township.name, h.village.name, h.segment, "false"] for h in pop.households],
+            ["household_id", "township", "village", "segment", "monitored_unvisited", "risk_reported"],
+            [
+                [
+                    h.household_id,
+                    h.township.name,
+                    h.village.name,
+                    h.segment,
+                    str(grid.get(h.household_id, {}).get("monitored_unvisited", False)).lower(),
+                    str(grid.get(h.household_id, {}).get("risk_reported", False)).lower(),
+                ]
+                for h in pop.households
+            ],
         )
     )
     return paths

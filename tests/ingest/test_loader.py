@@ -85,13 +85,13 @@ def test_xlsx_numeric_id_cell_is_flagged_damaged(con, tmp_path):
     assert flags == [("张三", False), ("李四", True)]
 
 
-def test_file_without_a_header_is_rejected_with_a_reason(con, tmp_path):
+def test_file_without_a_header_is_refused_with_a_reason(con, tmp_path):
     path = tmp_path / "乱.csv"
     path.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
     account = load_file(con, path, "health", "2026-11")
-    assert account.status == "rejected"
-    assert "no header row" in account.message
-    assert con.sql("SELECT status FROM meta.batches").fetchall() == [("rejected",)]
+    assert (account.status, account.category) == ("refused", "no_header")
+    assert "no header row" in account.message and str(path) in account.message
+    assert con.sql("SELECT status, category FROM meta.batches").fetchall() == [("refused", "no_header")]
 
 
 def test_missing_required_column_names_the_accepted_headers(tmp_path):

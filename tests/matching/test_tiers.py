@@ -110,3 +110,27 @@ def test_remembered_decision_applies_before_the_tiers():
     nobody = decisions.with_columns(person_id=pl.lit(None, dtype=pl.String))
     out = match_rows(rows, persons(), decisions=nobody).row(0, named=True)
     assert (out["match_status"], out["person_id"]) == ("unmatched", None)
+
+
+def test_place_tier_treats_unknown_registry_place_as_no_contradiction():
+    """The blocking join keeps a namesake whose registry place is unknown (null), as the tier's rules do."""
+    reg = persons().with_columns(
+        pl.when(pl.col("person_id") == "P3").then(None).otherwise(pl.col(c)).alias(c)
+        for c in ("township", "village", "group")
+    )
+    out = match_rows(one_row("李芳", None, "七都镇红星村一组"), reg).row(0, named=True)
+    assert out["match_status"] == "ambiguous"
+    assert "证据不足" in out["match_evidence"]
+
+
+def test_repair_variants_cover_every_single_edit():
+    from pipelines.matching.id_repair import repair_variants
+
+    from .cases import LF
+
+    bad = typo(LF, 5)
+    out = repair_variants(pl.DataFrame({"row_key": ["r"], "id_norm": [bad]}))
+    assert out.columns == ["row_key", "cand_id", "edit", "pos"]
+    assert out.filter(pl.col("cand_id") == LF).select("edit", "pos").row(0) == ("sub", 5)
+    assert out.filter(pl.col("edit") == "swap").height == sum(bad[i] != bad[i + 1] for i in range(17))
+    assert out.filter(pl.col("edit") == "check").height == 1

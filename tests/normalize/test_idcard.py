@@ -89,3 +89,13 @@ def test_mask_id_keeps_region_and_last_four():
     assert mask_id("341722199001011235") == "341722********1235"
     assert mask_id("") == ""
     assert "1990" not in mask_id("341722199001011235")
+
+
+def test_add_id_columns_agrees_with_id_columns():
+    from pipelines.normalize.idcard import add_id_columns
+
+    texts = ["341722199001011235", "３４１７２２１９９００１０１１２３５", "341722900101123", "3.41722199E+17",
+             "341722********1235", None, "", "12345", "341722199013011235", "341722199001011230",
+             " 341722 19900101-1235 ", "34172219900101123x"]  # fmt: skip
+    frame = pl.DataFrame({"s": texts}, schema={"s": pl.String})
+    assert add_id_columns(frame, "s").drop("s").equals(frame.select(id_columns(pl.col("s"))))

@@ -41,3 +41,12 @@ def test_name_levels_vectorised():
     levels = add_name_level(frame).get_column("level").to_list()
     for (description, *_, expected), got in zip(LEVEL_CASES, levels, strict=True):
         assert got == expected, description
+
+
+def test_known_keys_are_reused_and_unknown_names_folded():
+    known = pl.DataFrame({"name": ["王伟"], "name_fold": ["王伟"], "name_pinyin": ["KNOWN"]})
+    frame = pl.DataFrame({"name": ["王伟", "陳偉", None, "王伟"]}, schema={"name": pl.String})
+    out = add_name_keys(frame, known=known)
+    assert out.get_column("name_pinyin").to_list() == ["KNOWN", "chen wei", "", "KNOWN"]
+    assert out.get_column("name_fold").to_list() == ["王伟", "陈伟", "", "王伟"]
+    assert out.height == frame.height
