@@ -21,7 +21,9 @@ namesakes in a million persons are never materialised (54M same-pinyin pairs at 
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -344,6 +346,9 @@ def _name_place_pairs(named: pl.DataFrame, reg: pl.DataFrame, memory_limit: str 
     reg = reg.rename({"id_norm": "reg_id"}).with_row_index("_pi")
     with duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
         con.execute(f"SET memory_limit = '{memory_limit}'")
+        # Spill to the system temp folder, never to ./.tmp in whatever directory the user runs from.
+        spill = Path(tempfile.gettempdir()) / "dixian-duckdb-spill"
+        con.execute(f"SET temp_directory = '{spill.as_posix()}'")
         con.execute("SET preserve_insertion_order = false")
         con.register("r", named.select("_ri", *keys))
         con.register("p", reg.select("_pi", *reg_keys))
