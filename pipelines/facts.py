@@ -51,3 +51,24 @@ def build_facts(con: duckdb.DuckDBPyConnection, source_name: str, period: str) -
     )
     row = con.sql(f"SELECT count(*) FROM link.facts_{source_name}").fetchall()
     return int(row[0][0])
+
+
+def build_registry_facts(con: duckdb.DuckDBPyConnection, period: str) -> int:
+    """link.facts_registry: one row per registered person with the household's attributes, dated the
+    period end, so rules can test registry facts (per-capita income) like any department's."""
+    end: date = Period.parse(period).end
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE link.facts_registry AS
+        SELECT p.household_id, p.person_id, p.name, p.id_number, p.sex, p.birth_date, p.relation,
+               p.township, p.village, p."group", h.household_type, h.monitoring_type, h.risk_eliminated,
+               CAST(h.members AS DOUBLE) AS household_size, h.income_per_capita, h.grid, h.grid_worker,
+               NULL::VARCHAR AS phone,
+               'registry:' || p.person_id AS row_key, DATE '{end.isoformat()}' AS event_date,
+               CAST(date_sub('year', p.birth_date, DATE '{end.isoformat()}') AS INTEGER) AS age,
+               p.segment, 1.0::DOUBLE AS match_score
+        FROM core.persons p JOIN core.households h ON h.household_id = p.household_id
+        ORDER BY p.person_id
+        """
+    )
+    return int(con.sql("SELECT count(*) FROM link.facts_registry").fetchall()[0][0])

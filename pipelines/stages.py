@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines import warehouse
-from pipelines.facts import build_facts
+from pipelines.facts import build_facts, build_registry_facts
 from pipelines.ingest.inbox import ingest_all
 from pipelines.ingest.loader import FileAccount
 from pipelines.matching.link import match_source
@@ -47,6 +47,7 @@ def stage_match(settings: Settings, period: str, progress: Progress | None = Non
             build_facts(con, source, period)
             if progress:
                 progress(f"matched {source}")
+        build_registry_facts(con, period)
     return {"core": core, "match_stats": stats}
 
 

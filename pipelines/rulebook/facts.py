@@ -40,5 +40,10 @@ def fact_columns(source: str) -> dict[str, str]:
     return cols
 
 
+RULE_SOURCES: tuple[str, ...] = ("registry", *DEPARTMENT_SOURCES)
+"""Sources a rule may read: every department feed, and the registry itself (household attributes such
+as per-capita income, as link.facts_registry: one row per registered person, dated the period end)."""
+
+
 def is_department_source(source: str) -> bool:
-    return source in DEPARTMENT_SOURCES
+    return source in RULE_SOURCES

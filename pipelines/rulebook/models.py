@@ -15,9 +15,12 @@ Cause = Literal[
     "accident",
     "assistance",
     "housing",
+    "water",
+    "income",
+    "exclusion",
 ]
 Segment = Literal["poverty_exit", "monitored", "ordinary"]
-Window = Literal["year_to_date", "period_month", "last_3_months", "last_12_months"]
+Window = Literal["year_to_date", "period_month", "last_3_months", "last_12_months", "all_time"]
 Per = Literal["household", "person"]
 Severity = Literal["red", "yellow", "green"]
 
@@ -31,15 +34,21 @@ CAUSE_LABELS: dict[str, str] = {
     "accident": "因意外事故",
     "assistance": "民政救助",
     "housing": "住房安全",
+    "water": "饮水安全",
+    "income": "收入偏低",
+    "exclusion": "信息比对疑点",
 }
+EXCLUSION_CAUSES: tuple[str, ...] = ("exclusion",)
+"""Causes that are eligibility doubts (信息比对), not risks: reported apart from risk warnings."""
 SEGMENTS: tuple[str, ...] = ("poverty_exit", "monitored", "ordinary")
 SEGMENT_LABELS: dict[str, str] = {"poverty_exit": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"}
-WINDOWS: tuple[str, ...] = ("year_to_date", "period_month", "last_3_months", "last_12_months")
+WINDOWS: tuple[str, ...] = ("year_to_date", "period_month", "last_3_months", "last_12_months", "all_time")
 WINDOW_LABELS: dict[str, str] = {
     "year_to_date": "年初至本期末",
     "period_month": "本期当月",
     "last_3_months": "近3个月",
     "last_12_months": "近12个月",
+    "all_time": "截至本期末的全部记录",
 }
 PERS: tuple[str, ...] = ("household", "person")
 SEVERITIES: tuple[str, ...] = ("red", "yellow", "green")

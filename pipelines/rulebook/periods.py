@@ -40,4 +40,6 @@ def window_bounds(window: str, period: str) -> tuple[date, date]:
         return _month_start(start.year, start.month, 2), end
     if window == "last_12_months":
         return _month_start(start.year, start.month, 11), end
+    if window == "all_time":  # registrations (vehicles, property, licences) count whenever they were made
+        return date(1900, 1, 1), end
     raise ValueError(f"unknown window {window!r}")

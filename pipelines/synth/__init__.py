@@ -30,7 +30,13 @@ from pipelines.synth.people import Population, generate_population
 from pipelines.synth.places import build_villages
 from pipelines.synth.plants import Intent, Planner
 from pipelines.synth.registry import registry_path, write_registry
-from pipelines.synth.truth import Warning, drop_unsafe_copies, expected_warnings, write_truth
+from pipelines.synth.truth import (
+    MONITORING_LINE,
+    Warning,
+    drop_unsafe_copies,
+    expected_warnings,
+    write_truth,
+)
 from pipelines.synth.windows import Period
 
 Progress = Callable[[str], None]
@@ -71,6 +77,18 @@ def _rng(seed: int, stage: str) -> random.Random:
     return random.Random(f"dixian-synth:{seed}:{stage}")
 
 
+def _settle_incomes(pop: Population, rng: random.Random) -> None:
+    """Households below the monitoring line are monitored, as the mechanism intends — except a planted
+    few (about 0.5%) that the income rule INC-001 must find."""
+    for h in pop.households:
+        if h.segment == "monitored":
+            continue
+        if rng.random() < 0.005:
+            h.income = rng.randrange(4000, MONITORING_LINE - 100, 10)
+        elif h.income < MONITORING_LINE + 100:
+            h.income = MONITORING_LINE + 100 + rng.randrange(0, 2000, 10)
+
+
 def generate_county(
     out_dir: Path,
     *,
@@ -90,6 +108,7 @@ def generate_county(
     names = NameSampler(_rng(seed, "names"))
     villages = build_villages(_rng(seed, "places"))
     pop = generate_population(villages, households, p.end, _rng(seed, "people"), names)
+    _settle_incomes(pop, _rng(seed, "income"))
 
     say("registry")
     reg_path = registry_path(out_dir, p.text)
@@ -130,7 +149,7 @@ def generate_county(
     rows_per_source["grid_ledger"] = len(ledger_rows)
 
     say("truth")
-    warnings = expected_warnings(by_source, p)
+    warnings = expected_warnings(by_source, p, pop)
     grid = {g["household_id"]: g for g in grid_truth}
     truth = write_truth(out_dir / "truth", p, warnings, pop, truth_rows, grid)
     return SynthResult(

@@ -111,13 +111,25 @@ def evaluate(
     return fired
 
 
-def expected_warnings(by_source: dict[str, list[Record]], period: Period) -> list[Warning]:
+MONITORING_LINE = 7500
+"""income.monitoring_line for 2026 in rules/parameters.yaml (INC-001 compares the registry income)."""
+
+
+def expected_warnings(
+    by_source: dict[str, list[Record]], period: Period, pop: Population | None = None
+) -> list[Warning]:
     out: list[Warning] = []
     for rule in RULES:
         fired = evaluate(rule, by_source.get(rule.source, []), period)
         for hid in sorted(fired):
             hh, reachable = fired[hid]
             out.append(Warning(hid, hh.township.name, rule.rule_id, rule.cause, reachable))
+    if pop is not None:  # INC-001 reads the registry itself: no matching involved
+        out += [
+            Warning(h.household_id, h.township.name, "INC-001", "income", True)
+            for h in sorted(pop.households, key=lambda h: h.household_id)
+            if h.segment != "monitored" and h.income < MONITORING_LINE
+        ]
     return out
 
 

@@ -41,7 +41,7 @@ def test_every_rule_has_an_example_that_fires_and_one_that_does_not(pack):
 def test_pack_covers_the_required_rules(pack):
     ids = {r.id for r in pack[0]}
     required = {"ILL-001", "ILL-002", "SCH-001", "SCH-002", "DSR-001", "DAB-001", "IND-001", "EMP-001", "ACC-001",
-                "AST-001", "AST-002", "HOU-001"}  # fmt: skip
+                "AST-001", "AST-002", "HOU-001", "WAT-001", "INC-001", "EXC-001", "EXC-002", "EXC-003", "EXC-004"}  # fmt: skip
     assert required <= ids
     assert {r.cause for r in pack[0]} == set(CAUSE_LABELS)
 
