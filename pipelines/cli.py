@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from importlib import import_module
 from pathlib import Path
@@ -21,7 +22,8 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Risk rules: list, test, explain, check. 预警规则。", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
-console = Console()
+# Logs and CI have no terminal: a fixed, wider page keeps the Chinese tables readable there.
+console = Console() if sys.stdout.isatty() else Console(width=140)
 
 # Commands that live with their package: each module exposes `register(app: typer.Typer)` and
 # imports its heavy dependencies inside the commands, so `dixian --help` stays fast.
@@ -95,6 +97,8 @@ def _print_summary(result: dict, settings: Settings, elapsed: float) -> None:
     for c in ("source", "rows", "matched", "ambiguous", "unmatched", "matched %"):
         m.add_column(c, justify="left" if c == "source" else "right")
     for s in result["match_stats"]:
+        if not s["rows"]:
+            continue  # a feed that sent nothing this period
         m.add_row(
             s["source"],
             str(s["rows"]),
@@ -117,13 +121,21 @@ def _print_summary(result: dict, settings: Settings, elapsed: float) -> None:
         for row in pivot.iter_rows():
             pt.add_row(*(str(v) for v in row))
         console.print(pt)
-    console.print(f"[bold]乡镇核实表 / township workbooks[/] → {Path(result['county_summary']).parent}")
-    for p in result["township_workbooks"]:
-        console.print(f"  {p}")
-    console.print(f"[bold]县级汇总 / county summary[/] → {result['county_summary']}")
-    for p in result.get("quality_reports", []):
-        console.print(f"[bold]数据质量反馈 / data-quality report[/] → {p}")
+    quality = result.get("quality_reports", [])
+    if quality:
+        console.print(
+            f"数据质量反馈 / data-quality reports for departments ({len(quality)}) → {Path(quality[0]).parent}"
+        )
+    console.print(f"县级汇总 / county summary → {result['county_summary']}")
+    console.print(f"分析副本 / analysts' read-only copy → {result.get('published', '')}")
     console.print(f"done in {elapsed:.1f} s; warehouse: {settings.warehouse}")
+    # Last, because it is what the officer sends out: the township workbooks.
+    console.print(
+        f"[bold green]乡镇核实表 / township workbooks ({len(result['township_workbooks'])})[/] → "
+        f"{Path(result['county_summary']).parent}"
+    )
+    for p in result["township_workbooks"]:
+        console.print(f"  {Path(p).name}")
 
 
 @app.command()
