@@ -199,6 +199,44 @@ def record_run(
             )
 
 
+def run_summary_tables(settings: Settings, period: str, today: date | None = None) -> dict[str, list[dict]]:
+    """The tables a run reports (Prefect artifacts): warnings by township × cause and overdue
+    verifications by township (warnings of any period whose due date has passed, not yet answered)."""
+    from pipelines.feedback import latest_verifications
+
+    today = today or date.today()
+    with warehouse.connect(settings.warehouse) as con:
+        by_cause = con.sql(
+            """SELECT township, cause_label, count(*) AS warnings FROM warn.warnings
+               WHERE period = ? AND coalesce(status, '') <> 'suppressed' GROUP BY ALL ORDER BY ALL""",
+            params=[period],
+        ).pl()
+        sent = con.sql(
+            """SELECT period, township, warning_id FROM warn.warnings
+               WHERE coalesce(status, '') NOT IN ('suppressed', 'closed')"""
+        ).pl()
+        answered = latest_verifications(con).select("warning_id")
+    due = {
+        p: working_days_after(Period.parse(p).start, settings.due_working_days)
+        for p in sent.get_column("period").unique().to_list()
+    }
+    overdue = (
+        sent.join(answered, on="warning_id", how="anti")
+        .filter(pl.col("period").replace_strict(due, return_dtype=pl.Date) < today)
+        .group_by("township")
+        .agg(pl.len().alias("overdue_warnings"), pl.col("period").min().alias("oldest_period"))
+        .sort("township")
+    )
+    pivot = (
+        by_cause.pivot(
+            on="cause_label", index="township", values="warnings", aggregate_function="sum"
+        ).fill_null(0)
+        if by_cause.height
+        else by_cause
+    )
+    return {"warnings_by_township_cause": pivot.to_dicts(), "overdue_by_township": overdue.to_dicts()}
+
+
 def warnings_by_township(settings: Settings, period: str) -> pl.DataFrame:
     """Township × cause counts of the period's warnings (households counted once per cause)."""
     with warehouse.connect(settings.warehouse, read_only=True) as con:

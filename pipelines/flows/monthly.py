@@ -111,6 +111,18 @@ def monthly_screening(
         ],
         description=f"Monthly screening {period}: {rules['warnings']} warnings for {rules['households']} households",
     )
+    tables = stages.run_summary_tables(settings, period)
+    if tables["warnings_by_township_cause"]:
+        create_table_artifact(
+            key=f"warnings-{period}",
+            table=tables["warnings_by_township_cause"],
+            description=f"Warnings by township and cause, {period}",
+        )
+    create_table_artifact(
+        key=f"overdue-{period}",
+        table=tables["overdue_by_township"] or [{"township": "—", "overdue_warnings": 0}],
+        description="Verifications past their due date, by township (all periods)",
+    )
     return {
         "period": period,
         "run_id": run_id,
@@ -119,4 +131,5 @@ def monthly_screening(
         **rules,
         **outputs,
         "published": published,
+        "timings": timings,
     }

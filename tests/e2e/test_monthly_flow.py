@@ -112,3 +112,20 @@ def test_rerun_duplicates_nothing(county):
             "SELECT (SELECT count(*) FROM raw.medical_insurance), (SELECT count(*) FROM warn.warnings)"
         ).fetchall()
     assert after == before
+
+
+def test_run_summary_tables_count_what_was_sent_and_what_is_overdue(county):
+    from datetime import date
+
+    from pipelines.settings import Settings
+    from pipelines.stages import run_summary_tables
+
+    data, result = county
+    settings = Settings.load(data_dir=data)
+    before_due = run_summary_tables(settings, PERIOD, today=date(2026, 11, 2))
+    after_due = run_summary_tables(settings, PERIOD, today=date(2027, 3, 1))
+    per_township = before_due["warnings_by_township_cause"]
+    assert {row["township"] for row in per_township} == TOWNSHIPS
+    assert sum(v for row in per_township for k, v in row.items() if k != "township") == result["warnings"]
+    assert before_due["overdue_by_township"] == []
+    assert sum(r["overdue_warnings"] for r in after_due["overdue_by_township"]) == result["warnings"]
