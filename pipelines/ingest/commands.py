@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
 
         Exit status 1 when a file was refused (the others are still loaded)."""
         import json
+        import sys
 
         from rich.console import Console
         from rich.table import Table
@@ -53,7 +54,7 @@ def register(app: typer.Typer) -> None:
         if missing:
             raise typer.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="PATH")
         settings = Settings.load(data_dir=data_dir, warehouse=warehouse)
-        console = Console()
+        console = Console() if sys.stdout.isatty() else Console(width=140)
 
         def emit(account) -> None:
             if as_json:
@@ -64,14 +65,20 @@ def register(app: typer.Typer) -> None:
         if not as_json:
             t = Table(title=f"数据接收 / ingest — {p}")
             numbers = ("read", "loaded", "unchanged", "changed", "quarantined", "ignored")
-            for c in ("file", "source", "status", *numbers, "error"):
+            for c in ("file", "source", "status", *numbers):
                 t.add_column(c, justify="right" if c in numbers else "left", overflow="fold")
             for a in accounts:
                 row = a.to_json()
-                error = f"{a.category}: {a.message}" if a.status == "refused" else ""
                 t.add_row(
-                    row["file"], row["source"] or "", row["status"], *(str(row[k]) for k in numbers), error
+                    Path(row["file"]).name,
+                    row["source"] or "?",
+                    row["status"],
+                    *(str(row[k]) for k in numbers),
                 )
             console.print(t)
+            # Whole-file problems below the table, one line each: they are long and must be read whole.
+            for a in accounts:
+                if a.status == "refused":
+                    console.print(f"[red]✗ 未入库 / refused[/] {a.category}: {a.message}", soft_wrap=True)
         if any(a.status == "refused" for a in accounts):
             raise typer.Exit(1)
