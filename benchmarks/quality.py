@@ -24,6 +24,10 @@ def decisions_with_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> pl.
     truth = pl.read_csv(truth_dir / "extract_rows.csv", infer_schema=False).with_columns(
         pl.col("row_no").cast(pl.Int64)
     )
+    # A row repeated within one file is ignored at ingest (文件内重复行): it has no decision of its own,
+    # its first copy carries it. Count it there, not as a miss.
+    repeated = con.sql("SELECT source, file, row_no FROM meta.ignored WHERE reason LIKE '文件内重复行%'").pl()
+    truth = truth.join(repeated, on=["source", "file", "row_no"], how="anti")
     return truth.join(decided, on=["source", "file", "row_no"], how="left")
 
 
