@@ -75,7 +75,7 @@ def working_days_after(start: date, days: int) -> date:
 
 
 def stage_export(settings: Settings, period: str, accounts: list[dict], match_stats: list[dict]) -> dict:
-    from pipelines.export import write_county_summary, write_township_workbook
+    from pipelines.export import monthly_unvisited, write_county_summary, write_township_workbook
     from pipelines.feedback import latest_verifications
     from pipelines.ingest.quality_report import write_quality_reports
 
@@ -93,13 +93,17 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
             for r in con.sql("SELECT DISTINCT township FROM core.households ORDER BY township").fetchall()
         ]
         verifications = latest_verifications(con, up_to_period=period)
+        unvisited = {t: monthly_unvisited(con, t, period) for t in townships}  # None: no ledger received
         quality = write_quality_reports(con, out / "数据质量反馈", period)  # for departments, not townships
     due = working_days_after(Period.parse(period).start, settings.due_working_days)
     paths: list[Path] = []
     for township in townships:
         path = out / f"{township}_预警核实表_{period}.xlsx"
         mine = warnings.filter(pl.col("township") == township)
-        write_township_workbook(path, township, period, mine, rules, due_date=due, mask_ids=settings.mask_ids)
+        write_township_workbook(
+            path, township, period, mine, rules, due_date=due, mask_ids=settings.mask_ids,
+            unvisited=unvisited[township],
+        )  # fmt: skip
         paths.append(path)
     accounting = (
         pl.DataFrame(accounts).select(
@@ -171,6 +175,31 @@ def stage_grid_report(settings: Settings, report_date: date) -> dict:
         "workbooks": paths,
         "monitored_unvisited": unvisited,
     }
+
+
+def stage_feedback(settings: Settings, folder: Path | None = None) -> list[dict]:
+    """Import every returned workbook waiting in <data>/returns/ (or `folder`), each against the period
+    it was issued for when that period was screened. Re-importing a file applies nothing twice, so the
+    daily job simply looks at the whole folder."""
+    from pipelines.feedback import import_feedback, read_returned_workbook
+
+    folder = folder or settings.data_dir / "returns"
+    files = (
+        sorted(p for p in folder.rglob("*.xlsx") if not p.name.startswith(("~$", ".")))
+        if folder.is_dir()
+        else []
+    )
+    reports: list[dict] = []
+    with warehouse.connect(settings.warehouse) as con:
+        screened = {r[0] for r in con.sql("SELECT DISTINCT period FROM warn.warnings").fetchall()}
+        for path in files:
+            try:
+                period = read_returned_workbook(path).period
+            except Exception:  # unreadable or not ours: let the importer refuse it with its message
+                period = None
+            [report] = import_feedback(con, [path], period=period if period in screened else None)
+            reports.append(report.as_dict())
+    return reports
 
 
 def stage_publish(settings: Settings) -> str:

@@ -12,6 +12,7 @@ from pipelines.export.errors import (
     TownshipMismatchError,
 )
 from pipelines.export.meta import META_SHEET
+from pipelines.export.must_visit import UNVISITED_SHEET, monthly_unvisited
 from pipelines.export.summary import write_county_summary
 from pipelines.export.township import COVER_SHEET, RULES_SHEET, VERIFY_SHEET, write_township_workbook
 from pipelines.export.visits import visit_id
@@ -24,12 +25,14 @@ __all__ = [
     "OUTCOME_VALUES",
     "RULES_SHEET",
     "TOWNSHIP_HEADERS",
+    "UNVISITED_SHEET",
     "VERIFY_SHEET",
     "ExportError",
     "MissingColumnsError",
     "PeriodMismatchError",
     "TownshipMismatchError",
     "mask_id",
+    "monthly_unvisited",
     "visit_id",
     "write_county_summary",
     "write_township_workbook",

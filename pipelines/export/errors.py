@@ -15,15 +15,21 @@ class TownshipMismatchError(ExportError):
     A township's workbook must hold its own households only, so this is refused outright.
     """
 
-    def __init__(self, township: str, foreign: Sequence[tuple[str | None, str | None]]) -> None:
+    def __init__(
+        self,
+        township: str,
+        foreign: Sequence[tuple[str | None, str | None]],
+        *,
+        rows: str = "warning",
+    ) -> None:
         self.township = township
         self.household_ids = sorted({hh or "" for _, hh in foreign})
         self.other_townships = sorted({t if t is not None else "<null>" for t, _ in foreign})
         shown = ", ".join(self.household_ids[:20]) + (" …" if len(self.household_ids) > 20 else "")
         super().__init__(
-            f"township workbook for {township!r} refused: {len(foreign)} warning row(s) belong to "
+            f"township workbook for {township!r} refused: {len(foreign)} {rows} row(s) belong to "
             f"township(s) {self.other_townships}; household_id(s): {shown}. "
-            "Filter warnings by the registry's township before calling write_township_workbook."
+            f"Filter {rows}s by the registry's township before calling write_township_workbook."
         )
 
 

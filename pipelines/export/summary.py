@@ -18,7 +18,14 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from pipelines.export.cells import display_width, natural_key, new_workbook, write_number, write_text
+from pipelines.export.cells import (
+    display_width,
+    estimate_lines,
+    natural_key,
+    new_workbook,
+    write_number,
+    write_text,
+)
 from pipelines.export.visits import require_columns, visit_id
 from pipelines.export.vocab import (
     ACCOUNTING_COLUMNS,
@@ -122,9 +129,13 @@ def write_county_summary(
         _write_by_cause(workbook, workbook.add_worksheet(SUMMARY_SHEET), f, period, counts, townships)
         _write_by_severity(workbook.add_worksheet(SEVERITY_SHEET), f, period, counts, townships)
         _write_table(
-            workbook.add_worksheet(ACCOUNTING_SHEET), f, accounting, ACCOUNTING_COLUMNS, "数据接收情况"
-        )
-        _write_table(workbook.add_worksheet(MATCH_SHEET), f, match_stats, MATCH_COLUMNS, "比对匹配情况")
+            workbook.add_worksheet(ACCOUNTING_SHEET), f, accounting, ACCOUNTING_COLUMNS,
+            f"数据接收情况（{period}）", period=period,
+        )  # fmt: skip
+        _write_table(
+            workbook.add_worksheet(MATCH_SHEET), f, match_stats, MATCH_COLUMNS, f"比对匹配情况（{period}）",
+            period=period,
+        )  # fmt: skip
         _write_verification(
             workbook, f, period, warnings, suppressed, verifications, due_date, today or date.today()
         )
@@ -139,10 +150,13 @@ def write_county_summary(
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
         base = {"font_name": _FONT, "font_size": 10}
-        self.title = wb.add_format({**base, "bold": True, "font_size": 14})
-        self.header = wb.add_format(
-            {**base, "bold": True, "border": 1, "bg_color": "#D9D9D9", "align": "center", "text_wrap": True}
+        self.title = wb.add_format(
+            {**base, "bold": True, "font_size": 14, "text_wrap": True, "valign": "top"}
         )
+        self.header = wb.add_format(
+            {**base, "bold": True, "border": 1, "bg_color": "#D9D9D9", "align": "center", "valign": "vcenter",
+             "text_wrap": True}
+        )  # fmt: skip
         self.text = wb.add_format({**base, "border": 1, "quote_prefix": True})
         self.int = wb.add_format({**base, "border": 1, "num_format": "#,##0"})
         self.pct = wb.add_format({**base, "border": 1, "num_format": "0.0%"})
@@ -162,12 +176,34 @@ def _crosstab(counts: pl.DataFrame, townships: list[str], key: str, keys: list[s
     return {k: [lookup.get((t, k), 0) for t in townships] for k in keys}
 
 
+def _title(ws: Worksheet, f: _Formats, period: str, title: str, widths: list[float], header_row: int) -> None:
+    """Title across the table (wrapped, never cut at the page edge) and print setup: A4 landscape, fit to
+    the width, title and header repeated on every page, page numbers."""
+    if len(widths) > 1:
+        ws.merge_range(0, 0, 0, len(widths) - 1, "", f.title)
+    write_text(ws, 0, 0, title, f.title)
+    ws.set_row(0, 20 * estimate_lines(title, max(sum(widths), 40) * 10 / 14) + 4)  # 14 pt title, 10 pt widths
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, header_row)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer(f"&L防返贫动态监测预警汇总（{period}）&R第 &P 页，共 &N 页")
+
+
+def _header_height(labels: list[str], widths: list[float]) -> float:
+    return 14.5 * max(estimate_lines(label, w) for label, w in zip(labels, widths, strict=True)) + 4
+
+
 def _write_grid(
     ws: Worksheet,
     f: _Formats,
     top: int,
     townships: list[str],
     columns: list[tuple[str, list[int]]],
+    *,
+    period: str,
+    title: str,
 ) -> int:
     """Township rows × count columns plus a 合计 row; returns the row of the totals."""
     write_text(ws, top, 0, "乡镇", f.header)
@@ -181,10 +217,14 @@ def _write_grid(
     write_text(ws, total_row, 0, _TOTAL, f.total_text)
     for col, (_, values) in enumerate(columns, start=1):
         write_number(ws, total_row, col, sum(values), f.total_int)
-    ws.set_column(0, 0, max([10, *(display_width(t) + 2 for t in townships)]))
-    for col, (label, _) in enumerate(columns, start=1):
-        ws.set_column(col, col, max(9, display_width(label) + 2))
+    widths: list[float] = [max([10, *(display_width(t) + 2 for t in townships)])]
+    # long labels (风险属实-已是监测户-落实帮扶) wrap in a taller header instead of widening the page
+    widths += [min(max(9, display_width(label) + 2), 16) for label, _ in columns]
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    ws.set_row(top, _header_height(["乡镇", *(label for label, _ in columns)], widths))
     ws.freeze_panes(top + 1, 1)
+    _title(ws, f, period, title, widths, top)
     return total_row
 
 
@@ -196,11 +236,10 @@ def _write_by_cause(
     counts: pl.DataFrame,
     townships: list[str],
 ) -> None:
-    write_text(
-        ws, 0, 0, f"防返贫动态监测部门数据比对预警汇总（{period}）：按乡镇、预警原因统计预警条数", f.title
-    )
+    title = f"防返贫动态监测部门数据比对预警汇总（{period}）：按乡镇、预警原因统计预警条数"
     if counts.is_empty():
         write_text(ws, 2, 0, "本期无预警", f.text)
+        _title(ws, f, period, title, [60], 0)
         return
     causes = sorted(set(counts.get_column("cause_label").to_list()), key=natural_key)
     by_cause = _crosstab(counts, townships, "cause_label", causes)
@@ -210,7 +249,7 @@ def _write_by_cause(
     columns.append(("预警条数合计", [sum(by_cause[c][i] for c in causes) for i in range(len(townships))]))
     columns.append(("预警户数", [int(hh.get(t, 0)) for t in townships]))
     top = 2
-    _write_grid(ws, f, top, townships, columns)
+    _write_grid(ws, f, top, townships, columns, period=period, title=title)
 
     # native stacked column chart, series read from the table above (cell references, not formulas)
     chart = wb.add_chart({"type": "column", "subtype": "stacked"})
@@ -227,8 +266,19 @@ def _write_by_cause(
     chart.set_title(
         {"name": f"各乡镇预警条数（按预警原因，{period}）", "name_font": {"name": _FONT, "size": 12}}
     )
-    chart.set_x_axis({"name": "乡镇", "num_font": {"name": _FONT}})
-    chart.set_y_axis({"name": "预警条数", "major_gridlines": {"visible": True}})
+    chart.set_x_axis({"name": "乡镇", "name_font": {"name": _FONT}, "num_font": {"name": _FONT}})
+    highest = max(sum(by_cause[c][i] for c in causes) for i in range(len(townships)))
+    chart.set_y_axis(
+        {
+            "name": "预警条数",
+            "name_font": {"name": _FONT},
+            "num_format": "#,##0",
+            "min": 0,
+            "major_gridlines": {"visible": True},
+            # small counts: whole-number ticks (never 0.5 warnings); larger ones: Excel picks the unit
+            **({"major_unit": 1} if highest <= 10 else {}),
+        }
+    )
     chart.set_legend({"position": "right", "font": {"name": _FONT}})
     chart.set_size({"width": 720, "height": 400})
     ws.insert_chart(top + len(townships) + 3, 0, chart)
@@ -237,13 +287,14 @@ def _write_by_cause(
 def _write_by_severity(
     ws: Worksheet, f: _Formats, period: str, counts: pl.DataFrame, townships: list[str]
 ) -> None:
-    write_text(ws, 0, 0, f"预警条数按乡镇、预警等级统计（{period}）", f.title)
     severities = sorted(SEVERITY_RANK, key=lambda s: -SEVERITY_RANK[s])
     extra = sorted(set(counts.get_column("severity").to_list()) - set(severities))
     by_sev = _crosstab(counts, townships, "severity", severities + extra)
     columns = [(SEVERITY_LABEL.get(s, s or _UNKNOWN), by_sev[s]) for s in severities + extra]
     columns.append((_TOTAL, [sum(v[i] for _, v in columns) for i in range(len(townships))]))
-    _write_grid(ws, f, 2, townships, columns)
+    _write_grid(
+        ws, f, 2, townships, columns, period=period, title=f"预警条数按乡镇、预警等级统计（{period}）"
+    )
 
 
 def _write_table(
@@ -253,32 +304,47 @@ def _write_table(
     columns: tuple[tuple[str, str], ...],
     title: str,
     rates: dict[str, tuple[str, str]] | None = None,
+    *,
+    period: str,
+    count_unit: str | None = None,
 ) -> None:
     """A plain table with Chinese headers; numeric columns get a 合计 row (rates recomputed).
 
-    `rates` maps a *_rate column to (numerator, denominator) columns for its total.
+    `rates` maps a *_rate column to (numerator, denominator) columns: a rate whose denominator is 0 (a
+    feed that sent no rows) is left blank rather than shown as 0.0 %, and the total is recomputed.
+    `count_unit` (e.g. "户"): the 合计 row counts the rows ("共 3 户") instead of summing the columns,
+    for lists where a sum means nothing (days overdue).
     """
     rates = rates if rates is not None else {"match_rate": ("matched", "rows")}
-    write_text(ws, 0, 0, title, f.title)
     header_row = 2
     numeric = [c for c, _ in columns if frame.schema[c].is_numeric()]
+    widths: list[float] = []
     for col, (name, label) in enumerate(columns):
         write_text(ws, header_row, col, label, f.header)
         width = max(
             [display_width(label) + 2, *(display_width(str(v)) + 2 for v in frame.get_column(name).to_list())]
         )
-        ws.set_column(col, col, min(max(width, 8), 60))
+        widths.append(min(max(width, 8), 60))
+        ws.set_column(col, col, widths[-1])
+    ws.set_row(header_row, _header_height([label for _, label in columns], widths))
     for i, row in enumerate(
         frame.select([c for c, _ in columns]).iter_rows(named=True), start=header_row + 1
     ):
         for col, (name, _) in enumerate(columns):
             value = row[name]
-            if name in numeric:
+            if name in rates and name in numeric and not row.get(rates[name][1]):
+                ws.write_blank(i, col, None, f.pct)  # no rows, no rate
+            elif name in numeric:
                 write_number(ws, i, col, value, f.pct if name.endswith("_rate") else f.int)
             else:
                 write_text(ws, i, col, value, f.text)
     total_row = header_row + frame.height + 1
-    if frame.height:
+    if frame.height and count_unit:
+        write_text(ws, total_row, 0, _TOTAL, f.total_text)
+        write_text(ws, total_row, 1, f"共 {frame.height:,} {count_unit}", f.total_text)
+        for col in range(2, len(columns)):
+            ws.write_blank(total_row, col, None, f.total_text)
+    elif frame.height:
         write_text(ws, total_row, 0, _TOTAL, f.total_text)
         sums = {c: frame.get_column(c).sum() for c in numeric if not c.endswith("_rate")}
         for col, (name, _) in enumerate(columns):
@@ -290,6 +356,7 @@ def _write_table(
                 ws.write_blank(total_row, col, None, f.total_text)
     ws.freeze_panes(header_row + 1, 0)
     ws.autofilter(header_row, 0, header_row + frame.height, len(columns) - 1)  # totals row stays out
+    _title(ws, f, period, title, widths, header_row)
 
 
 def _write_verification(
@@ -359,7 +426,7 @@ def _write_verification(
     title = f"核实进度（{period}；截止日期 {due_date.isoformat() if due_date else '未设定'}，统计日 {today.isoformat()}）"
     _write_table(
         wb.add_worksheet(PROGRESS_SHEET), f, progress_frame, PROGRESS_COLUMNS, title,
-        rates={"done_rate": ("verified", "visits")},
+        rates={"done_rate": ("verified", "visits")}, period=period,
     )  # fmt: skip
 
     overdue = visits.filter(pl.col("outcome").is_null()) if overdue_now else visits.clear()
@@ -379,7 +446,7 @@ def _write_verification(
         if due_date
         else "未设定截止日期，无法统计逾期"
     )
-    _write_table(ws, f, overdue_frame, OVERDUE_COLUMNS, note, rates={})
+    _write_table(ws, f, overdue_frame, OVERDUE_COLUMNS, note, rates={}, period=period, count_unit="户")
 
     outcome_labels = [
         *OUTCOME_VALUES,
@@ -392,15 +459,15 @@ def _write_verification(
         [*outcome_labels, "待核实"],
     )
     ws = wb.add_worksheet(OUTCOME_SHEET)
-    write_text(ws, 0, 0, f"核实结果按乡镇统计（户数，{period}）", f.title)
     columns = [(o, by_outcome[o]) for o in [*outcome_labels, "待核实"]]
     columns.append((_TOTAL, [sum(v[i] for _, v in columns) for i in range(len(townships))]))
-    _write_grid(ws, f, 2, townships, columns)
+    _write_grid(ws, f, 2, townships, columns, period=period, title=f"核实结果按乡镇统计（户数，{period}）")
 
     _write_table(
         wb.add_worksheet(PRECISION_SHEET), f, _precision(rows, latest, period), PRECISION_COLUMNS,
         "规则准确率：已核实预警中核实为“风险属实”的比例（准确率低的规则占用乡镇核实力量，需复核阈值）",
         rates={"precision_rate": ("confirmed", "verified"), "all_precision_rate": ("all_confirmed", "all_verified")},
+        period=period,
     )  # fmt: skip
 
 

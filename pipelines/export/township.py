@@ -1,7 +1,9 @@
 """The township verification workbook: the only thing township staff ever see from Dixian.
 
 Sheets: 填写说明 (cover), 预警核实表 (one row per household to visit, with columns to fill),
-规则说明 (every rule that fired), and the very hidden `_dixian` meta sheet.
+规则说明 (every rule that fired), 本月未走访监测户 (must-visit notice: monitored households with no grid
+visit recorded this month), and the very hidden `_dixian` meta sheet (which lists the verification
+sheet only: the feedback import never reads the notice).
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from pipelines.export.cells import estimate_lines, new_workbook, period_start, write_number, write_text
+from pipelines.export.cells import (
+    estimate_lines,
+    natural_key,
+    new_workbook,
+    period_start,
+    write_number,
+    write_text,
+)
 from pipelines.export.errors import ExportError, PeriodMismatchError, TownshipMismatchError
 from pipelines.export.meta import META_VERSION, write_meta_sheet
+from pipelines.export.must_visit import UNVISITED_SHEET
 from pipelines.export.visits import Visit, build_visits, require_columns
 from pipelines.export.vocab import (
     OUTCOME_VALUES,
@@ -27,14 +37,18 @@ from pipelines.export.vocab import (
     SEVERITY_LABEL,
     SEVERITY_RANK,
     TOWNSHIP_COLUMNS,
+    UNVISITED_COLUMNS,
+    UNVISITED_SHEET_COLUMNS,
 )
 
 COVER_SHEET = "填写说明"
 VERIFY_SHEET = "预警核实表"
 RULES_SHEET = "规则说明"
+NO_LEDGER = "本期未收到网格走访台账"
 WORKBOOK_KIND = "township_verification"
 
 _FONT = "宋体"
+_A4, _A3 = 9, 8
 _LINE_HEIGHT = 14.5
 _MAX_ROW_HEIGHT = 409
 
@@ -48,6 +62,7 @@ def write_township_workbook(
     *,
     due_date: date,
     mask_ids: bool = False,
+    unvisited: pl.DataFrame | None = None,
 ) -> Path:
     """Write one township's verification workbook and return its path.
 
@@ -58,12 +73,18 @@ def write_township_workbook(
     hidden `_dixian` sheet. Warnings with status ``suppressed`` (verified 无风险 recently, see
     pipelines/warnings.py) are left out. ``mask_ids`` shows ID numbers as 341722********1234. The file is
     byte-stable for the same input (created date fixed to the period start, no timestamps).
+
+    ``unvisited`` (columns vocab.UNVISITED_COLUMNS, see pipelines.export.must_visit) lists the monitored
+    households with no grid visit recorded in the month; it fills the 本月未走访监测户 sheet and is
+    counted on the cover. Rows of another township are refused like warnings. None means no visit
+    ledger was received: the sheet then says so (本期未收到网格走访台账) rather than list everyone.
     """
     start = period_start(period)
     if due_date < start:
         raise ValueError(f"due_date: {due_date} is before the period start {start} of {period!r}")
     require_columns(rules, "rules", RULE_COLUMNS)
     _check_scope(township, period, warnings)
+    must_visit = _must_visit_rows(township, unvisited)
     if "status" in warnings.columns:  # suppressed warnings stay in the warehouse, never reach a township
         warnings = warnings.filter(pl.col("status").ne_missing("suppressed"))
 
@@ -73,10 +94,14 @@ def write_township_workbook(
     workbook = new_workbook(path, period, title)
     try:
         formats = _Formats(workbook)
-        _write_cover(workbook.add_worksheet(COVER_SHEET), formats, title, visits, warnings.height, due_date)
+        _write_cover(
+            workbook.add_worksheet(COVER_SHEET), formats, title, visits, warnings.height, due_date,
+            period, must_visit,
+        )  # fmt: skip
         verify = workbook.add_worksheet(VERIFY_SHEET)
         _write_visits(verify, formats, township, period, visits, start, mask_ids=mask_ids)
         _write_rules(workbook.add_worksheet(RULES_SHEET), formats, warnings, rules)
+        _write_unvisited(workbook.add_worksheet(UNVISITED_SHEET), formats, township, period, must_visit)
         write_meta_sheet(
             workbook,
             header=[
@@ -120,6 +145,29 @@ def _check_scope(township: str, period: str, warnings: pl.DataFrame) -> None:
         raise PeriodMismatchError(period, other.get_column("period").to_list())
 
 
+def _must_visit_rows(township: str, unvisited: pl.DataFrame | None) -> list[dict[str, object]] | None:
+    """The township's unvisited monitored households, one per household, in natural village/group order."""
+    if unvisited is None:
+        return None
+    require_columns(unvisited, "unvisited", UNVISITED_COLUMNS)
+    foreign = unvisited.filter(pl.col("township").ne_missing(township))
+    if foreign.height:
+        raise TownshipMismatchError(
+            township, list(foreign.select("township", "household_id").iter_rows()), rows="unvisited household"
+        )
+    blank = unvisited.filter(
+        pl.col("household_id").is_null() | (pl.col("household_id").cast(pl.String).str.strip_chars() == "")
+    )
+    if blank.height:
+        raise ExportError(
+            f"township workbook for {township!r} refused: {blank.height} unvisited household row(s) "
+            "without household_id"
+        )
+    rows = unvisited.unique(subset="household_id", keep="first", maintain_order=True).to_dicts()
+    rows.sort(key=lambda r: tuple(natural_key(_str(r[c])) for c in ("village", "group", "household_id")))
+    return rows
+
+
 class _Formats:
     """All cell formats of the workbook, created once (xlsxwriter dedupes, but keep it explicit)."""
 
@@ -160,14 +208,22 @@ class _Formats:
 
 
 def _write_cover(
-    ws: Worksheet, f: _Formats, title: str, visits: list[Visit], n_warnings: int, due_date: date
+    ws: Worksheet,
+    f: _Formats,
+    title: str,
+    visits: list[Visit],
+    n_warnings: int,
+    due_date: date,
+    period: str,
+    must_visit: list[dict[str, object]] | None,
 ) -> None:
     ws.set_column(0, 0, 26)
-    ws.set_column(1, 1, 70)
+    ws.set_column(1, 1, 76)
     ws.hide_gridlines(2)
     ws.set_landscape()
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    ws.set_paper(_A4)
+    ws.fit_to_pages(1, 1)  # one sheet of paper to pin up next to the list
+    ws.set_margins(left=0.5, right=0.5, top=0.5, bottom=0.5)
     ws.merge_range(0, 0, 0, 1, "", f.title)
     write_text(ws, 0, 0, title, f.title)
     ws.set_row(0, 28)
@@ -180,6 +236,21 @@ def _write_cover(
         )
     else:
         counts = "本期无预警。本乡镇本期部门数据比对未发现需入户核实的风险线索，无需填报。"
+    if must_visit is None:
+        unvisited_line = (
+            "warn",
+            "本月未走访监测户",
+            f"{NO_LEDGER}，暂无法核对本月（{period}）监测户走访情况。监测户每月必访，请督促网格员按月报送走访台账。",
+        )
+    elif must_visit:
+        unvisited_line = (
+            "warn",
+            "本月未走访监测户",
+            f"本月（{period}）尚有 {len(must_visit)} 户监测户无走访记录（名单见“{UNVISITED_SHEET}”表）。"
+            "监测户每月必访，请在本月内补访。",
+        )
+    else:
+        unvisited_line = ("para", "本月未走访监测户", f"本月（{period}）监测户均已有走访记录。")
 
     lines: list[tuple[str, str, object]] = [
         ("heading", "一、这是什么", None),
@@ -195,6 +266,7 @@ def _write_cover(
             "核实反馈截止日期",
             f"{due_date.year}年{due_date.month}月{due_date.day}日（{due_date.isoformat()}）",
         ),
+        unvisited_line,
         ("heading", "二、如何填写", None),
         (
             "para",
@@ -206,6 +278,7 @@ def _write_cover(
         ("para", "核实情况说明", "简要写明入户了解的实际情况、已采取或拟采取的措施。"),
         ("para", "核实日期", "填写入户核实的日期，格式如 2026-05-20。"),
         ("para", "预警编号", "系统编号，用于回收核实结果，请勿修改、删除或调整行。"),
+        ("para", "打印", "“预警核实表”列数较多，已设置为A3纸横向打印；其余各表为A4纸横向。"),
         (
             "para",
             "已是监测户",
@@ -240,7 +313,7 @@ def _write_cover(
         fmt = f.warn if kind == "warn" else f.para
         write_text(ws, row, 0, label, f.heading if label else fmt)
         write_text(ws, row, 1, text, fmt)
-        ws.set_row(row, _LINE_HEIGHT * estimate_lines(str(text), 70) + 2)
+        ws.set_row(row, _LINE_HEIGHT * estimate_lines(str(text), 76) + 2)
         row += 1
 
 
@@ -337,7 +410,7 @@ def _write_visits(
         },
     )
     ws.set_landscape()
-    ws.set_paper(9)
+    ws.set_paper(_A3)  # 20 columns: on A4 the fitted text would be too small to read (see TOWNSHIP_COLUMNS)
     ws.repeat_rows(0)
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
@@ -350,11 +423,15 @@ def _write_rules(ws: Worksheet, f: _Formats, warnings: pl.DataFrame, rules: pl.D
     for col, (header, width) in enumerate(zip(RULE_HEADERS, widths, strict=True)):
         ws.set_column(col, col, width)
         write_text(ws, 0, col, header, f.header)
+    ws.set_row(0, 24)
     ws.freeze_panes(1, 0)
     ws.set_landscape()
-    ws.set_paper(9)
+    ws.set_paper(_A4)
     ws.repeat_rows(0)
     ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
+    ws.set_header('&C&"宋体,Bold"预警规则说明')
+    ws.set_footer("&R第 &P 页，共 &N 页")
 
     fired = sorted({str(r) for r in warnings.get_column("rule_id").drop_nulls().to_list()})
     known = {str(r["rule_id"]): r for r in rules.iter_rows(named=True)}
@@ -385,6 +462,47 @@ def _write_rules(ws: Worksheet, f: _Formats, warnings: pl.DataFrame, rules: pl.D
                 write_text(ws, row, col, value, f.text)
                 lines = max(lines, estimate_lines("" if value is None else str(value), widths[col]))
         ws.set_row(row, min(_MAX_ROW_HEIGHT, _LINE_HEIGHT * lines + 3))
+
+
+def _write_unvisited(
+    ws: Worksheet, f: _Formats, township: str, period: str, rows: list[dict[str, object]] | None
+) -> None:
+    """The must-visit notice: a plain list to act on, nothing to fill in and return."""
+    for col, (header, _, width) in enumerate(UNVISITED_SHEET_COLUMNS):
+        ws.set_column(col, col, width)
+        write_text(ws, 0, col, header, f.header)
+    ws.set_row(0, 24)
+    last_col = len(UNVISITED_SHEET_COLUMNS) - 1
+    if rows is None or not rows:
+        note = (
+            f"{NO_LEDGER}，无法核对本月监测户走访情况"
+            if rows is None
+            else f"本月（{period}）监测户均已有走访记录"
+        )
+        ws.merge_range(1, 0, 1, last_col, "", f.text)
+        write_text(ws, 1, 0, note, f.text)
+        ws.set_row(1, 24)
+    for i, row in enumerate(rows or [], start=1):
+        for col, (_, key, _) in enumerate(UNVISITED_SHEET_COLUMNS):
+            if key:
+                write_text(ws, i, col, _str(row[key]), f.text)
+            else:
+                write_number(ws, i, col, i, f.number)
+    ws.freeze_panes(1, 0)
+    if rows:
+        ws.autofilter(0, 0, len(rows), last_col)
+    ws.set_landscape()
+    ws.set_paper(_A4)
+    ws.repeat_rows(0)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
+    note = "：监测户每月必访，请在本月内补访" if rows else ""
+    ws.set_header(f'&C&"宋体,Bold"{_escape_hf(township)}本月未走访监测户（{_escape_hf(period)}）{note}')
+    ws.set_footer("&L含个人敏感信息，不得外传&R第 &P 页，共 &N 页")
+
+
+def _str(value: object) -> str:
+    return "" if value is None else str(value)
 
 
 def _distinct_names(v: Visit) -> list[str]:

@@ -39,26 +39,28 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
 OUTCOME_VALUES: tuple[str, ...] = tuple(value for value, _ in OUTCOMES)
 
 #: Township sheet columns: (header, width, kind). kind "fill" = for the township to complete.
+#: Widths sum to about 300 characters: printed on A3 landscape (fit to width) text keeps about 70 % of its
+#: size; on A4 it would shrink below 50 % (about 4.5 pt), too small to read at a household's door.
 TOWNSHIP_COLUMNS: tuple[tuple[str, float, str], ...] = (
-    ("序号", 6, "number"),
-    ("预警编号", 20, "text"),
-    ("行政村", 10, "text"),
-    ("村民小组", 8, "text"),
-    ("户编号", 16, "text"),
-    ("户主姓名", 9, "text"),
-    ("户类型", 14, "text"),
+    ("序号", 5, "number"),
+    ("预警编号", 17, "text"),
+    ("行政村", 9, "text"),
+    ("村民小组", 12, "text"),
+    ("户编号", 17, "text"),
+    ("户主姓名", 8, "text"),
+    ("户类型", 12, "text"),
     ("涉及成员", 12, "text"),
-    ("身份证号", 21, "text"),
+    ("身份证号", 20, "text"),
     ("预警原因", 10, "text"),
     ("预警等级", 8, "severity"),
-    ("预警规则", 30, "text"),
-    ("预警依据", 42, "text"),
-    ("数据来源部门", 14, "text"),
-    ("匹配依据", 26, "text"),
-    ("核实结果", 24, "fill"),
-    ("核实情况说明", 30, "fill"),
-    ("核实人", 10, "fill"),
-    ("核实日期", 12, "fill_date"),
+    ("预警规则", 26, "text"),
+    ("预警依据", 36, "text"),
+    ("数据来源部门", 12, "text"),
+    ("匹配依据", 22, "text"),
+    ("核实结果", 20, "fill"),
+    ("核实情况说明", 28, "fill"),
+    ("核实人", 8, "fill"),
+    ("核实日期", 11, "fill_date"),
     ("乡镇审核人", 10, "fill"),
 )
 TOWNSHIP_HEADERS: tuple[str, ...] = tuple(header for header, _, _ in TOWNSHIP_COLUMNS)
@@ -125,4 +127,27 @@ RULE_COLUMNS: tuple[str, ...] = (
     "severity",
     "department",
     "thresholds",
+)
+
+#: Input contract of the must-visit frame (monitored households with no visit recorded this month).
+UNVISITED_COLUMNS: tuple[str, ...] = (
+    "township",
+    "village",
+    "group",
+    "household_id",
+    "head_name",
+    "monitoring_type",
+    "grid",
+    "grid_worker",
+)
+#: The 本月未走访监测户 sheet: (header, input column or "" for computed/blank, width).
+UNVISITED_SHEET_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    ("序号", "", 6),
+    ("行政村", "village", 12),
+    ("村民小组", "group", 10),
+    ("户编号", "household_id", 18),
+    ("户主姓名", "head_name", 10),
+    ("监测对象类别", "monitoring_type", 16),
+    ("网格", "grid", 16),
+    ("网格员", "grid_worker", 10),
 )

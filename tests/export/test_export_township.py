@@ -63,7 +63,7 @@ def assert_no_formulas(path: Path) -> None:
 def test_sheets_and_headers(tmp_path, warnings, rules):
     path = write(tmp_path, warnings, rules)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["填写说明", "预警核实表", "规则说明", META_SHEET]
+    assert wb.sheetnames == ["填写说明", "预警核实表", "规则说明", "本月未走访监测户", META_SHEET]
     assert [c.value for c in wb["预警核实表"][1]] == EXPECTED_HEADERS == list(TOWNSHIP_HEADERS)
     assert [c.value for c in wb["规则说明"][1]] == [
         "规则编号",
@@ -219,7 +219,7 @@ def test_validation_freeze_filter_print_and_unlocked_fill_columns(tmp_path, warn
     assert ws.freeze_panes == "G2"
     assert ws.auto_filter.ref == "A1:T4"
     assert ws.page_setup.orientation == "landscape"
-    assert ws.page_setup.paperSize == 9
+    assert ws.page_setup.paperSize == 8  # A3: twenty columns fitted to A4 would be too small to read
     assert ws.print_title_rows in ("1:1", "$1:$1")
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.protection.sheet

@@ -1,0 +1,52 @@
+"""The daily feedback-import flow picks up returned workbooks from data/returns/ and applies them once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipelines.flows.feedback import feedback_import
+from pipelines.flows.monthly import monthly_screening
+from pipelines.synth import generate_county
+
+PERIOD = "2026-11"
+pytestmark = pytest.mark.slow
+
+
+def answer_all(src: Path, dst: Path) -> int:
+    wb = openpyxl.load_workbook(src)
+    ws = wb["预警核实表"]
+    cols = {c.value: c.column for c in ws[1]}
+    answered = 0
+    for r in range(2, ws.max_row + 1):
+        if not ws.cell(r, cols["预警编号"]).value:
+            continue
+        ws.cell(r, cols["核实结果"]).value = "无风险"
+        ws.cell(r, cols["核实情况说明"]).value = "入户核实，收入稳定"
+        ws.cell(r, cols["核实人"]).value = "王网格"
+        ws.cell(r, cols["核实日期"]).value = datetime(2026, 11, 10)
+        ws.cell(r, cols["乡镇审核人"]).value = "乡镇审核员"
+        answered += 1
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(dst)
+    return answered
+
+
+def test_daily_import_applies_returned_workbooks_once(tmp_path):
+    generate_county(tmp_path, households=150, seed=21, period=PERIOD)
+    run = monthly_screening(period=PERIOD, data_dir=str(tmp_path))
+    book = Path(next(p for p in run["township_workbooks"] if "仁里镇" in p))
+    answered = answer_all(book, tmp_path / "returns" / "仁里镇_已核实.xlsx")
+    assert answered > 0
+
+    first = feedback_import(data_dir=str(tmp_path))
+    [report] = first["reports"]
+    assert report["status"] == "imported", report
+    assert report["applied"] == answered and report["rejected"] == 0
+
+    again = feedback_import(data_dir=str(tmp_path))  # the next day: same folder, nothing new
+    [report] = again["reports"]
+    assert report["applied"] == 0 and report["corrected"] == 0
