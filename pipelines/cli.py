@@ -153,6 +153,7 @@ def run(
     p = _period(period)
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
     from pipelines import progress
+    from pipelines.warehouse import WarehouseBusy
 
     started = time.perf_counter()
     console.print(f"月度比对 / monthly screening {p} — data {settings.data_dir}")
@@ -181,6 +182,9 @@ def run(
                 rules_dir=str(settings.rules_dir),
                 mask_ids=mask_ids,
             )
+        except WarehouseBusy as exc:
+            console.print(f"[red]数据仓库正被占用，未运行 / the warehouse is busy, nothing was run:[/] {exc}")
+            raise typer.Exit(3) from exc
         finally:
             progress.unsubscribe(show)
     _print_summary(result, settings, time.perf_counter() - started)
