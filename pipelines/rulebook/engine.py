@@ -126,7 +126,7 @@ def describe_rules(rulebook: Rulebook, params: Parameters, period: str) -> pl.Da
             value = params.value(p, period)
             if isinstance(value, dict):
                 value = {s: v for s, v in value.items() if s in rule.segments}
-            parts.append(f"阈值 {p}：{format_value(value)}")
+            parts.append(f"{params.label(p)}：{format_value(value)}")
         rows.append(
             {
                 "rule_id": rule.id,

@@ -24,6 +24,11 @@ class Parameters:
     file: str = "rules/parameters.yaml"
     lines: dict[str, int] = field(default_factory=dict)
     """Line of the first definition of each name (for error messages)."""
+    labels: dict[str, str] = field(default_factory=dict)
+    """Chinese wording of each parameter for township staff (the `labels:` block); the name otherwise."""
+
+    def label(self, name: str) -> str:
+        return self.labels.get(name, name)
 
     @property
     def names(self) -> set[str]:
@@ -64,8 +69,8 @@ def parse_parameters(data: Any, file: str) -> Parameters:
     if not isinstance(data, dict) or not isinstance(data.get("years"), dict):
         raise ParameterError([RuleIssue(file, line_of(data), None, "expected a top-level 'years:' mapping")])
     for key in data:
-        if key != "years":
-            bad(line_of(data, key), f"unknown key {key!r}; allowed: ['years']")
+        if key not in ("years", "labels"):
+            bad(line_of(data, key), f"unknown key {key!r}; allowed: ['years', 'labels']")
     years_node = data["years"]
     years: dict[int, dict[str, ParamValue]] = {}
     lines: dict[str, int] = {}
@@ -103,9 +108,24 @@ def parse_parameters(data: Any, file: str) -> Parameters:
             if line is not None:
                 lines.setdefault(name, line)
         years[year] = values
+    labels: dict[str, str] = {}
+    label_node = data.get("labels") or {}
+    if not isinstance(label_node, dict):
+        bad(line_of(data, "labels"), "labels: expected a mapping of parameter name to Chinese wording")
+        label_node = {}
+    known = {n for block in years.values() for n in block}
+    for name, text in label_node.items():
+        if name not in known:
+            bad(
+                line_of(label_node, name), f"labels: {name!r} is not a parameter; parameters: {sorted(known)}"
+            )
+        elif not isinstance(text, str) or not text.strip():
+            bad(line_of(label_node, name), f"labels: {name!r} needs a non-empty text")
+        else:
+            labels[name] = text.strip()
     if issues:
         raise ParameterError(issues)
-    return Parameters(years=dict(sorted(years.items())), file=file, lines=lines)
+    return Parameters(years=dict(sorted(years.items())), file=file, lines=lines, labels=labels)
 
 
 def load_parameters(path: Path | str, display: str | None = None) -> Parameters:

@@ -75,3 +75,33 @@ def test_bad_parameter_files(tmp_path, text, fragment):
     with pytest.raises(ParameterError) as info:
         load_parameters(path, display="rules/parameters.yaml")
     assert fragment in str(info.value)
+
+
+def test_labels_give_parameters_their_chinese_wording(tmp_path):
+    path = tmp_path / "parameters.yaml"
+    path.write_text(
+        TEXT + "labels:\n  illness.out_of_pocket_ytd: 年内医疗个人自付预警线（元）\n", encoding="utf-8"
+    )
+    params = load_parameters(path)
+    assert params.label("illness.out_of_pocket_ytd") == "年内医疗个人自付预警线（元）"
+    assert params.label("common.working_age_max") == "common.working_age_max"  # no label: the name
+
+
+def test_a_label_for_an_unknown_parameter_is_an_error_with_its_line(tmp_path):
+    path = tmp_path / "parameters.yaml"
+    path.write_text(TEXT + "labels:\n  illness.self_pay: 错字\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"parameters.yaml:8: .*'illness.self_pay' is not a parameter"):
+        load_parameters(path)
+
+
+def test_the_shipped_rule_sheet_reads_in_chinese():
+    from pathlib import Path
+
+    from pipelines.rulebook import describe_rules, load_rulebook
+
+    rules = Path(__file__).resolve().parents[2] / "rules"
+    params = load_parameters(rules / "parameters.yaml")
+    sheet = describe_rules(load_rulebook(rules, params), params, "2026-11")
+    text = "".join(sheet.get_column("thresholds").to_list())
+    assert "年内医疗个人自付预警线（元）" in text
+    assert "illness." not in text and "common." not in text
