@@ -1,4 +1,8 @@
-"""A reporting period: one calendar month, written YYYY-MM."""
+"""A reporting period: one calendar month, written YYYY-MM, and the rule windows measured from it.
+
+The one definition of periods and windows: the rulebook compiles its windows from it and the
+synthetic county's ground truth evaluates the same windows, so the two cannot drift apart.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,10 @@ class Period:
         return cls(today.year, today.month)
 
     @property
+    def text(self) -> str:
+        return str(self)
+
+    @property
     def start(self) -> date:
         return date(self.year, self.month, 1)
 
@@ -40,6 +48,26 @@ class Period:
     def shift(self, months: int) -> Period:
         index = self.year * 12 + (self.month - 1) + months
         return Period(index // 12, index % 12 + 1)
+
+    def month_start(self, back: int) -> date:
+        """First day of the month `back` months before this one."""
+        return self.shift(-back).start
+
+    def window(self, name: str) -> tuple[date, date]:
+        """The event-date range a rule window covers, both ends inclusive, always ending on the
+        period's last day. Month windows count whole calendar months including the period month,
+        so a monthly run never splits a month: last_3_months of 2026-06 is 2026-04-01 … 2026-06-30."""
+        starts = {
+            "period_month": self.start,
+            "year_to_date": date(self.year, 1, 1),
+            "last_3_months": self.month_start(2),
+            "last_12_months": self.month_start(11),
+            # registrations (vehicles, property, licences) count whenever they were made
+            "all_time": date(1900, 1, 1),
+        }
+        if name not in starts:
+            raise ValueError(f"unknown window {name!r}; windows: {', '.join(starts)}")
+        return starts[name], self.end
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"

@@ -1,67 +1,36 @@
-"""The reporting period and the rule windows measured from it."""
+"""The reporting period and its windows for the generator (the shared pipelines.period, plus helpers)."""
 
 from __future__ import annotations
 
-import calendar
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
+
+from pipelines.period import Period as _Period
 
 _PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-def _month_start(year: int, month: int, back: int) -> date:
-    """First day of the month `back` months before (year, month)."""
-    index = year * 12 + (month - 1) - back
-    return date(index // 12, index % 12 + 1, 1)
-
-
-@dataclass(frozen=True)
-class Period:
-    """A monthly period 'YYYY-MM' and its windows (all bounds inclusive)."""
-
-    text: str
-    year: int
-    month: int
+class Period(_Period):
+    """The shared period (pipelines.period) with the start dates the generator plants against."""
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        m = _PERIOD_RE.match(text)
-        if not m:
+        if not _PERIOD_RE.match(text):
             raise ValueError(f"period must look like 2026-11, got {text!r}")
-        return cls(text, int(m.group(1)), int(m.group(2)))
-
-    @property
-    def start(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @property
-    def end(self) -> date:
-        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+        p = _Period.parse(text)
+        return cls(p.year, p.month)
 
     @property
     def ytd_start(self) -> date:
-        return date(self.year, 1, 1)
+        return self.window("year_to_date")[0]
 
     @property
     def last3_start(self) -> date:
-        return _month_start(self.year, self.month, 2)
+        return self.window("last_3_months")[0]
 
     @property
     def last12_start(self) -> date:
-        return _month_start(self.year, self.month, 11)
-
-    def month_start(self, back: int) -> date:
-        return _month_start(self.year, self.month, back)
-
-    def window(self, name: str) -> tuple[date, date]:
-        starts = {
-            "year_to_date": self.ytd_start,
-            "period_month": self.start,
-            "last_3_months": self.last3_start,
-            "last_12_months": self.last12_start,
-        }
-        return starts[name], self.end
+        return self.window("last_12_months")[0]
 
 
 def age_at(born: date, when: date) -> int:
