@@ -364,11 +364,38 @@ def _scan_sheet_xml_slow(zf: zipfile.ZipFile, part: str) -> tuple[int, set[tuple
     return first_row or 1, {(r, c - shift) for r, c in numeric}
 
 
+def _scan_xls_sheet(path: Path, index: int) -> tuple[int, set[tuple[int, int]]]:
+    """For a legacy .xls (BIFF): the first used row and the numeric cells, from xlrd's cell types.
+
+    calamine gives values only; xlrd reads the record types, so an ID typed as a number is flagged
+    in .xls as it is in .xlsx. Column indices are relative to the first used column, as calamine's are."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+        sheet = book.sheet_by_index(index)
+    except Exception:  # xlrd cannot read it: calamine's values still load, without the flags
+        return 1, set()
+    used = [
+        (r, c)
+        for r in range(sheet.nrows)
+        for c in range(sheet.ncols)
+        if sheet.cell_type(r, c) not in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+    ]
+    if not used:
+        return 1, set()
+    first_row = min(r for r, _ in used)
+    first_col = min(c for _, c in used)
+    numeric = {(r + 1, c - first_col) for r, c in used if sheet.cell_type(r, c) == xlrd.XL_CELL_NUMBER}
+    book.release_resources()
+    return first_row + 1, numeric
+
+
 def _read_workbook(path: Path, fmt: Literal["xlsx", "xls"]) -> list[RawSheet]:
     """Every sheet; those without data come back with a `skip_reason` so the loader can report them.
 
-    For .xls there is no XML to scan: row numbers count from the first used row (exact for the usual
-    sheet that starts at row 1) and numeric ID cells are not flagged."""
+    Cell types calamine does not give (numbers stored where text was meant, the first used row) come
+    from the sheet XML for .xlsx and from xlrd for legacy .xls."""
     try:
         reader = fastexcel.read_excel(str(path))
         zf = zipfile.ZipFile(path) if fmt == "xlsx" else None
@@ -394,6 +421,8 @@ def _read_workbook(path: Path, fmt: Literal["xlsx", "xls"]) -> list[RawSheet]:
         first_row, numeric = (1, set())
         if zf is not None and idx < len(parts):
             first_row, numeric = _scan_sheet_xml(zf, parts[idx])
+        elif fmt == "xls":
+            first_row, numeric = _scan_xls_sheet(path, idx)
         frame = frame.rename({c: f"c{i}" for i, c in enumerate(frame.columns)})
         frame = frame.with_columns(pl.col(c).cast(pl.String) for c in frame.columns)
         frame = frame.with_columns(

@@ -109,3 +109,12 @@ def test_header_aliases_with_units_and_full_width_brackets(tmp_path):
     )
     header = find_header(read_any(path)[0].grid, get_source("emergency"), str(path))
     assert sorted(header.columns.values()) == ["disaster_type", "event_date", "id_number", "loss", "name"]
+
+
+def test_legacy_xls_numeric_id_cell_is_flagged_damaged(con):
+    # Made with LibreOffice from an xlsx whose row 4 holds the ID as a number (committed: no .xls writer here).
+    path = Path(__file__).parent / "cases" / "legacy_numeric_id.xls"
+    account = load_file(con, path, "medical_insurance", "2026-11")
+    assert account.status == "loaded" and account.rows_loaded == 3
+    flags = con.sql("SELECT row_no, name, id_damaged FROM raw.medical_insurance ORDER BY row_no").fetchall()
+    assert flags == [(3, "张三", False), (4, "李四", True), (5, "王五", False)]
