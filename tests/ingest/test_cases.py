@@ -69,6 +69,13 @@ CASES = [
         ignored=((5, "合计行"),),
     ),
     Case(
+        "legacy .xls with a title row and an ID stored as a number (flagged via xlrd; see test_loader)",
+        "legacy_numeric_id.xls",
+        "medical_insurance",
+        "loaded",
+        counts=(3, 3, 0, 0),
+    ),
+    Case(
         "xlsx two-row header, datetime cells, serial date, 万 amounts, numeric ID cell",
         "two_row_header.xlsx",
         "medical_insurance",
