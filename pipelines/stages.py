@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines import stage_markers as markers
 from pipelines import warehouse
 from pipelines.facts import build_facts, build_registry_facts
 from pipelines.ingest.inbox import ingest_all
@@ -38,8 +39,18 @@ def stage_ingest(settings: Settings, period: str, progress: Progress | None = No
     return [asdict(a) for a in accounts]
 
 
-def stage_match(settings: Settings, period: str, progress: Progress | None = None) -> dict:
+def stage_match(
+    settings: Settings, period: str, progress: Progress | None = None, *, resume: bool = True
+) -> dict:
+    """Build core from the registry, match every source, build the facts. Skipped (its stored result
+    returned) when nothing it reads changed since it last completed for the period."""
     with warehouse.connect(settings.warehouse) as con:
+        fingerprint = markers.match_fingerprint(con, period)
+        done = markers.completed(con, period, "match", fingerprint) if resume else None
+        if done is not None:
+            if progress:
+                progress("unchanged since the last completed match: skipped")
+            return {**done, "skipped": True}
         core = build_core(con)
         stats = []
         for source in DEPARTMENT_SOURCES:
@@ -48,20 +59,30 @@ def stage_match(settings: Settings, period: str, progress: Progress | None = Non
             if progress:
                 progress(f"matched {source}")
         build_registry_facts(con, period)
-    return {"core": core, "match_stats": stats}
+        result = {"core": core, "match_stats": stats}
+        markers.mark(con, period, "match", fingerprint, result)
+    return result
 
 
-def stage_rules(settings: Settings, period: str) -> dict:
+def stage_rules(settings: Settings, period: str, *, resume: bool = True) -> dict:
+    """Evaluate the rulebook and build the period's warnings; skipped when its inputs are unchanged."""
     params = load_parameters(settings.rules_dir / "parameters.yaml")
     rulebook = load_rulebook(settings.rules_dir, params)
     with warehouse.connect(settings.warehouse) as con:
+        match_fp = markers.match_fingerprint(con, period)
+        fingerprint = markers.rules_fingerprint(con, period, settings.rules_dir, match_fp)
+        done = markers.completed(con, period, "rules", fingerprint) if resume else None
+        if done is not None:
+            return {**done, "skipped": True}
         hits = evaluate_rules(con, rulebook, params, period)
         warnings = build_warnings(con, hits, period, lifecycle=lifecycle_params(params, period))
-    return {
-        "rules": len(rulebook.rules),
-        "warnings": warnings.height,
-        "households": warnings.get_column("household_id").n_unique(),
-    }
+        result = {
+            "rules": len(rulebook.rules),
+            "warnings": warnings.height,
+            "households": warnings.get_column("household_id").n_unique(),
+        }
+        markers.mark(con, period, "rules", fingerprint, result)
+    return result
 
 
 def working_days_after(start: date, days: int) -> date:

@@ -85,6 +85,10 @@ CREATE TABLE IF NOT EXISTS meta.runs (
     run_id VARCHAR PRIMARY KEY, period VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
     status VARCHAR, summary VARCHAR
 );
+CREATE TABLE IF NOT EXISTS meta.stage_runs (
+    period VARCHAR, stage VARCHAR, fingerprint VARCHAR, result VARCHAR, finished_at TIMESTAMP,
+    PRIMARY KEY (period, stage)
+);
 CREATE TABLE IF NOT EXISTS quarantine.rows (
     batch_id VARCHAR, source VARCHAR, file VARCHAR, sheet VARCHAR, row_no BIGINT,
     column_name VARCHAR, value VARCHAR, reason_zh VARCHAR, reason_en VARCHAR, row_json VARCHAR

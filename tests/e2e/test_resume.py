@@ -7,6 +7,7 @@ import shutil
 import duckdb
 import pytest
 
+from pipelines import progress
 from pipelines.flows.monthly import monthly_screening
 from pipelines.synth import generate_county
 
@@ -37,7 +38,16 @@ def test_failed_run_then_rerun_equals_one_clean_run(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="injected failure"):
         monthly_screening(period=PERIOD, data_dir=str(broken))
     monkeypatch.delenv("DIXIAN_FAIL_AFTER_STAGE")
-    monthly_screening(period=PERIOD, data_dir=str(broken))
+    events: list[tuple[str, str]] = []
+    listener = lambda stage, message: events.append((stage, message))  # noqa: E731
+    progress.subscribe(listener)
+    try:
+        monthly_screening(period=PERIOD, data_dir=str(broken))
+    finally:
+        progress.unsubscribe(listener)
+    # the rerun did not redo what had completed: ingest found every file loaded, match was skipped
+    assert ("match", "unchanged since the last completed match: skipped") in events
+    assert not any(stage == "match" and message.startswith("matched ") for stage, message in events)
 
     clean_state, clean_runs = _state(clean / "warehouse.duckdb")
     broken_state, broken_runs = _state(broken / "warehouse.duckdb")
