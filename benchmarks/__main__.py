@@ -16,7 +16,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.quality import decisions_with_truth, match_quality, warning_quality
+from benchmarks.quality import decisions_with_truth, match_quality, print_quality, warning_quality
 from pipelines import stages
 from pipelines.settings import Settings
 from pipelines.synth import generate_county
@@ -65,23 +65,7 @@ def main() -> None:
         with duckdb.connect(str(settings.warehouse), read_only=True) as con:
             quality = match_quality(decisions_with_truth(con, data / "truth"))
             warn = warning_quality(con, data / "truth", args.period)
-        q = Table(title="Auto-match quality by kind of dirt (review counts as not matched)")
-        cols = (
-            "dirt",
-            "rows",
-            "auto_matched",
-            "correct",
-            "in_registry",
-            "precision",
-            "recall",
-            "f1",
-            "review_share",
-        )
-        for c in cols:
-            q.add_column(c, justify="left" if c == "dirt" else "right")
-        for row in quality.select(cols).iter_rows():
-            q.add_row(*(f"{v:.3f}" if isinstance(v, float) else ("–" if v is None else str(v)) for v in row))
-        console.print(q)
+        print_quality(console, "Auto-match quality by kind of dirt (review counts as not matched)", quality)
         w = Table(title=f"Warnings vs ground truth ({rules['warnings']} raised)")
         w.add_column("measure")
         w.add_column("count", justify="right")

@@ -24,7 +24,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.quality import match_quality
+from benchmarks.quality import fmt, match_quality, print_quality
 from pipelines.normalize.idcard import WEIGHTS
 
 PERSON_COLS = ["person_id", "household_id", "name", "id_norm", "name_fold", "name_pinyin", "township", "village",
@@ -199,30 +199,6 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _fmt(v) -> str:
-    return f"{v:.4f}" if isinstance(v, float) else ("–" if v is None else str(v))
-
-
-def print_quality(console: Console, title: str, q: pl.DataFrame) -> None:
-    cols = (
-        "dirt",
-        "rows",
-        "auto_matched",
-        "correct",
-        "in_registry",
-        "precision",
-        "recall",
-        "f1",
-        "review_share",
-    )
-    t = Table(title=title)
-    for c in cols:
-        t.add_column(c, justify="left" if c == "dirt" else "right")
-    for row in q.select(cols).iter_rows():
-        t.add_row(*(_fmt(v) for v in row))
-    console.print(t)
-
-
 def run_ours(rows: pl.DataFrame, persons: pl.DataFrame) -> tuple[pl.DataFrame, float]:
     from pipelines.matching.matcher import match_rows
 
@@ -311,7 +287,7 @@ def main() -> None:
             summary.add_column(c, justify="right")
         for name, q in results.items():
             row = q.filter(pl.col("dirt") == "ALL").row(0, named=True)
-            summary.add_row(name, *(_fmt(row[c]) for c in ("auto_matched", "correct", "in_registry", "precision", "recall", "f1", "review_share")))  # fmt: skip
+            summary.add_row(name, *(fmt(row[c]) for c in ("auto_matched", "correct", "in_registry", "precision", "recall", "f1", "review_share")))  # fmt: skip
         console.print(summary)
         console.print(f"peak RSS {peak_mb():.0f} MB")
 

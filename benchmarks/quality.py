@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+from rich.console import Console
+from rich.table import Table
 
 from schemas import DEPARTMENT_SOURCES
 
@@ -80,3 +82,27 @@ def warning_quality(con: duckdb.DuckDBPyConnection, truth_dir: Path, period: str
         "raised_and_expected": hit.height,
         "raised_not_expected": got.join(expected, on=["household_id", "rule_id"], how="anti").height,
     }
+
+
+def fmt(v) -> str:
+    return f"{v:.4f}" if isinstance(v, float) else ("–" if v is None else str(v))
+
+
+def print_quality(console: Console, title: str, q: pl.DataFrame) -> None:
+    cols = (
+        "dirt",
+        "rows",
+        "auto_matched",
+        "correct",
+        "in_registry",
+        "precision",
+        "recall",
+        "f1",
+        "review_share",
+    )
+    t = Table(title=title)
+    for c in cols:
+        t.add_column(c, justify="left" if c == "dirt" else "right")
+    for row in q.select(cols).iter_rows():
+        t.add_row(*(fmt(v) for v in row))
+    console.print(t)
