@@ -34,7 +34,12 @@ def _(con, mo):
 @app.cell
 def _(alt, con):
     methods = con.sql(
-        """SELECT department AS 部门, coalesce(match_method, 'none') AS 匹配方式, count(*) AS 行数
+        """SELECT department AS 部门,
+                  CASE coalesce(match_method, 'none')
+                      WHEN 'id_exact' THEN '身份证号一致' WHEN 'id_repair' THEN '身份证号纠错'
+                      WHEN 'name_place' THEN '姓名+地址' WHEN 'review_decision' THEN '人工核对结论'
+                      WHEN 'none' THEN '未匹配' ELSE match_method END AS 匹配方式,
+                  count(*) AS 行数
            FROM analyst.department_facts GROUP BY ALL"""
     ).pl()
     method_chart = (

@@ -47,7 +47,7 @@ def _(alt, by_cause):
         alt.Chart(by_cause)
         .mark_bar()
         .encode(
-            x=alt.X("乡镇:N", sort="-y", title="乡镇"),
+            x=alt.X("乡镇:N", sort="-y", title="乡镇", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("sum(预警数):Q", title="预警数"),
             color=alt.Color("预警原因:N", title="预警原因"),
             tooltip=["乡镇", "预警原因", "预警数", "户数"],

@@ -42,18 +42,22 @@ def _(mo, params, period_pick, rule_pick, rulebook):
     threshold_params = [p for p in rule.params if not p.startswith("common.")] or list(rule.params)
     param_name = threshold_params[0]
     current = params.value(param_name, period_pick.value)
-    base = max(current.values()) if isinstance(current, dict) else float(current)
     segment_pick = mo.ui.dropdown(
         options=["all", "poverty_exit", "monitored", "ordinary"],
         value="poverty_exit" if isinstance(current, dict) else "all",
         label="户类型",
     )
     mo.vstack([mo.md(f"**{rule.id} {rule.title}** — 参数 `{param_name}` 当前值：{current}"), segment_pick])
-    return base, param_name, rule, segment_pick
+    return current, param_name, rule, segment_pick
 
 
 @app.cell
-def _(base, con, param_name, period_pick, pl, rule, segment_pick, sweep, rulebook, params):
+def _(con, current, param_name, period_pick, pl, rule, segment_pick, sweep, rulebook, params):
+    # Sweep around the value in force for the chosen segment (all segments: the highest).
+    if isinstance(current, dict):
+        base = current.get(segment_pick.value) or max(current.values())
+    else:
+        base = float(current)
     values = [round(base * f, 2) for f in (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0)]
     verified = con.sql(
         """SELECT w.household_id, v.outcome FROM analyst.verifications v
