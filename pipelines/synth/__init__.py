@@ -28,7 +28,7 @@ from pipelines.synth.ledgers import plan_visits, write_ledgers
 from pipelines.synth.names import NameSampler
 from pipelines.synth.people import Population, generate_population
 from pipelines.synth.places import build_villages
-from pipelines.synth.plants import Intent, Planner
+from pipelines.synth.plants import CheckPlanner, Intent, Planner
 from pipelines.synth.registry import registry_path, write_registry
 from pipelines.synth.truth import (
     MONITORING_LINE,
@@ -118,6 +118,13 @@ def generate_county(
     planner = Planner(pop, p, _rng(seed, "events"), NameSampler(_rng(seed, "stranger-names")))
     planner.plant_all()
     planner.noise_all(households)
+    # water and the exclusion checks come from their own streams, so the sources above stay byte-identical
+    checks = CheckPlanner(pop, p, _rng(seed, "checks"), NameSampler(_rng(seed, "check-stranger-names")))
+    checks.plant_checks()
+    checks.noise_checks(households)
+    for source, recs in checks.records.items():
+        planner.records.setdefault(source, []).extend(recs)
+    planner.intents += checks.intents
 
     say("dirt")
     dirt_rng = _rng(seed, "dirt")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
+from pipelines.synth.people import Person
 from pipelines.synth.records import Record, Subject
 
 HOSPITALS = (
@@ -163,3 +164,149 @@ class Builder:
             "loss_ratio": float(self.rng.randint(10, 90)),
         }
         return self._rec("agriculture", s, when, values)
+
+
+# ---- water and the exclusion checks (信息比对) ------------------------------------------------------
+WATER_PROBLEMS = ("水量不足", "水质不达标", "取水不便", "供水保证率不达标", "管网老化漏损", "季节性缺水")
+WATER_SEVERITY = ("一般", "一般", "较重", "严重")
+WATER_FIXED = ("已解决", "已解决", "已整改", "已完成", "已修复")
+WATER_OPEN = ("整改中", "整改中", "未整改", "未解决")
+CARS = ("小型轿车", "小型普通客车", "小型越野客车", "轻型普通货车", "中型普通货车", "低速货车")
+MOTOR_TYPES = ("二轮摩托车", "普通二轮摩托车", "正三轮摩托车", "三轮汽车")
+CAR_BRANDS = ("五菱宏光", "大众朗逸", "丰田卡罗拉", "长安CS75", "吉利帝豪", "比亚迪秦", "哈弗H6", "江淮帅铃")
+MOTOR_BRANDS = ("豪爵", "五羊本田", "宗申", "隆鑫", "大阳", "雅马哈")
+VEHICLE_OK = ("正常", "正常", "正常", "逾期未检验", "违法未处理")
+VEHICLE_GONE = ("注销", "报废", "已注销", "已报废")
+PLATE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+ESTATES = ("仁里镇秋浦花园", "仁里镇翠峰苑", "仁里镇江南名都", "七都镇集镇安置小区", "池州市贵池区清溪花园")
+TOWN_USAGES = ("住宅", "住宅", "住宅", "商业", "商住")
+HOMESTEAD_USAGES = ("宅基地及农房", "宅基地", "农村宅基地及房屋")
+SHARES = ("单独所有", "单独所有", "共同共有", "按份共有")
+BUSINESS_KINDS = (
+    ("个体工商户", "经营者", ("农家乐", "便利店", "茶叶店", "农资店", "小吃店", "五金店", "理发店")),
+    ("有限责任公司(自然人投资或控股)", "法定代表人", ("茶业有限公司", "农业开发有限公司", "建材有限公司")),
+    ("农民专业合作社", "法定代表人", ("茶叶专业合作社", "中药材种植专业合作社", "养殖专业合作社")),
+)
+BUSINESS_OK = ("存续", "存续", "在业", "开业")
+BUSINESS_GONE = ("注销", "吊销", "已注销", "已吊销")
+PAYROLL_EMPLOYERS = (
+    ("人民政府", "在编在岗", ("科员", "副科级", "科长", "办事员")),
+    ("中心小学", "在编在岗", ("教师", "一级教师", "高级教师")),
+    ("卫生院", "在编在岗", ("医师", "护士", "药剂师")),
+    ("农业综合服务站", "编外聘用", ("技术员", "办事员")),
+    ("人民政府", "退休", ("退休干部",)),
+)
+COUNTY_EMPLOYERS = (
+    "石台县人民医院",
+    "石台中学",
+    "石台县农业农村局",
+    "石台县自然资源和规划局",
+    "石台县财政局",
+)
+_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+class CheckBuilder(Builder):
+    """Rows for water and the four exclusion-check sources (see Builder)."""
+
+    def water(self, s: Subject, when: date, fixed: bool, members: int, end: date) -> Record:
+        r = self.rng
+        village = s.household.village if isinstance(s, Person) else s.village
+        fix_date = min(end, date.fromordinal(when.toordinal() + r.randint(3, 60))) if fixed else None
+        values = {
+            "township": village.township.name,
+            "village": village.name,
+            "problem_type": r.choice(WATER_PROBLEMS),
+            "severity": r.choice(WATER_SEVERITY),
+            "affected_people": members,
+            "report_date": when,
+            "fix_status": r.choice(WATER_FIXED) if fixed else r.choice(WATER_OPEN),
+            "fix_date": fix_date,
+        }
+        return self._rec("water", s, when, values)
+
+    def vehicle(self, s: Subject, when: date, vehicle_type: str, status: str) -> Record:
+        r = self.rng
+        motor = "摩托" in vehicle_type or "三轮" in vehicle_type
+        plate = "皖R" + "".join(r.choice(PLATE_LETTERS if i == 0 else "0123456789" + PLATE_LETTERS[:6])
+                               for i in range(5))  # fmt: skip
+        values = {
+            "plate_no": plate,
+            "vehicle_type": vehicle_type,
+            "brand": r.choice(MOTOR_BRANDS if motor else CAR_BRANDS),
+            "register_date": when,
+            "vehicle_status": status,
+        }
+        return self._rec("vehicles", s, when, values)
+
+    def real_estate(self, s: Subject, when: date, homestead: bool) -> Record:
+        r = self.rng
+        n = self._next()
+        if homestead:
+            usage, area = r.choice(HOMESTEAD_USAGES), r.uniform(80, 260)
+            v = s.household.village if isinstance(s, Person) else s.village
+            location = f"石台县{v.township.name}{v.name}" if v is not None else "石台县仁里镇"
+        else:
+            usage, area = r.choice(TOWN_USAGES), r.uniform(45, 140)
+            location = f"{r.choice(ESTATES)}{r.randint(1, 18)}栋{r.randint(1, 6)}0{r.randint(1, 4)}室"
+        values = {
+            "cert_no": f"皖({when.year})石台县不动产权第{n:07d}号",
+            "location": location,
+            "usage": usage,
+            "area": round(area, 2),
+            "share": r.choice(SHARES),
+            "register_date": when,
+        }
+        rec = Record("real_estate", values, s, when, seq=n)
+        rec.extra["fields"] = ("name", "id_number")  # no address column: no abbreviated address
+        return rec
+
+    def business(self, s: Subject, when: date, status: str) -> Record:
+        r = self.rng
+        kind, role, trades = r.choice(BUSINESS_KINDS)
+        n = self._next()
+        code = "92341722" if kind == "个体工商户" else "91341722"
+        code += "".join(r.choice(_CODE_CHARS) for _ in range(10))
+        capital = (
+            float(r.choice((10000, 30000, 50000, 100000)))
+            if kind == "个体工商户"
+            else float(r.choice((200000, 500000, 1000000, 3000000)))
+        )
+        if role == "法定代表人" and r.random() < 0.3:
+            role = "股东"
+        values = {
+            "credit_code": code,
+            "business_name": f"石台县{s.name[0]}{r.choice('记家氏')}{r.choice(trades)}"
+            if kind == "个体工商户"
+            else f"石台县{r.choice(('秋浦', '牯牛降', '醉山野', '七都', '仙寓'))}{r.choice(trades)}",
+            "business_type": kind,
+            "role": role,
+            "registered_capital": capital,
+            "establish_date": when,
+            "reg_status": status,
+        }
+        return Record("market_supervision", values, s, when, seq=n)
+
+    def payroll(self, s: Subject, when: date, town_name: str, pay_month: str) -> Record:
+        r = self.rng
+        if r.random() < 0.3:
+            employer, staff_type, posts = r.choice(COUNTY_EMPLOYERS), "在编在岗", ("科员", "教师", "医师")
+        else:
+            unit, staff_type, posts = r.choice(PAYROLL_EMPLOYERS)
+            employer = f"{town_name}{unit}"
+        pay = (
+            r.uniform(2600, 3500)
+            if staff_type == "退休" or staff_type == "编外聘用"
+            else r.uniform(4200, 7800)
+        )
+        values = {
+            "employer": employer,
+            "post": r.choice(posts),
+            "staff_type": staff_type,
+            "pay_month": pay_month,
+            "start_date": when,
+            "monthly_pay": round(pay, 2),
+        }
+        rec = self._rec("public_payroll", s, when, values)
+        rec.extra["fields"] = ("name", "id_number")
+        return rec

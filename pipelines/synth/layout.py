@@ -58,14 +58,41 @@ HEADERS: dict[str, dict[str, str]] = {
         "name": "经营主体姓名", "id_number": "证件号", "project": "产业项目", "event_date": "损失日期",
         "loss": "损失金额(元)", "loss_ratio": "减产比例", "address": "地址",
     },
+    "water": {
+        "township": "乡镇", "village": "行政村", "name": "户主", "id_number": "身份证号码", "problem_type": "存在问题",
+        "severity": "影响程度", "affected_people": "影响人口", "report_date": "排查日期", "fix_status": "整改情况",
+        "fix_date": "整改日期", "address": "家庭住址",
+    },
+    "vehicles": {
+        "plate_no": "号牌号码", "vehicle_type": "车辆类型", "brand": "品牌型号", "name": "机动车所有人",
+        "id_number": "所有人身份证明号码", "register_date": "初次登记日期", "vehicle_status": "机动车状态",
+        "address": "住所地址",
+    },
+    "real_estate": {
+        "cert_no": "不动产权证号", "name": "权利人", "id_number": "权利人证件号", "location": "坐落",
+        "usage": "规划用途", "area": "建筑面积", "share": "共有情况", "register_date": "登簿日期",
+    },
+    "market_supervision": {
+        "credit_code": "统一社会信用代码", "business_name": "市场主体名称", "business_type": "市场主体类型",
+        "name": "经营者", "id_number": "经营者身份证号", "role": "人员身份", "registered_capital": "注册资本",
+        "establish_date": "成立日期", "reg_status": "登记状态", "address": "住所",
+    },
+    "public_payroll": {
+        "name": "人员名称", "id_number": "证件号码", "employer": "预算单位", "post": "职务", "staff_type": "人员类别",
+        "pay_month": "工资月份", "start_date": "参加工作时间", "monthly_pay": "应发合计",
+    },
 }  # fmt: skip
 
 AMOUNT_FIELDS = frozenset(
-    {"total_cost", "reimbursed", "out_of_pocket", "amount", "self_paid", "loss", "loss_ratio"}
-)
+    {"total_cost", "reimbursed", "out_of_pocket", "amount", "self_paid", "loss", "loss_ratio", "area",
+     "registered_capital", "monthly_pay"}
+)  # fmt: skip
 DATE_FIELDS = frozenset(
-    {"settle_date", "diagnosis_date", "event_date", "report_date", "issue_date", "appraisal_date"}
-)
+    {"settle_date", "diagnosis_date", "event_date", "report_date", "issue_date", "appraisal_date",
+     "register_date", "establish_date", "start_date"}
+)  # fmt: skip
+OPTIONAL_DATE_FIELDS = frozenset({"fix_date"})
+"""Dates left blank when there is none (an unresolved water problem has no 整改日期)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +139,17 @@ FILES: dict[str, tuple[FileSpec, ...]] = {
                  date_style="cn", grade_style="suffix"),
     ),
     "agriculture": (FileSpec("产业损失登记_{period}.csv", "csv", "utf-8", thousands=True),),
+    "water": (
+        FileSpec("农村供水保障排查问题台账_{period}.xlsx", "xlsx", title="石台县农村供水保障排查问题台账（{year}年{month}月）",
+                 date_style="slash"),
+    ),
+    "vehicles": (FileSpec("机动车登记信息比对_{period}.csv", "csv", "gbk", date_style="compact", with_county=False),),
+    "real_estate": (FileSpec("不动产登记信息比对_{period}.xlsx", "xlsx", date_style="cn"),),
+    "market_supervision": (FileSpec("市场主体登记信息_{period}.csv", "csv", "utf-8-sig", thousands=True),),
+    "public_payroll": (
+        FileSpec("财政供养人员工资发放名册_{period}.xlsx", "xlsx", title="石台县财政供养人员工资发放名册（{year}年{month}月）",
+                 total_row=True),
+    ),
 }  # fmt: skip
 SYNTH_SOURCES: tuple[str, ...] = tuple(FILES)
 """The department sources the generator makes extracts for (the catalogue may hold more)."""
@@ -236,7 +274,9 @@ def _cells(r: Record, spec: FileSpec, fields: list[str]) -> list[Cell]:
             row.append(r.id_written)
         elif f == "address":
             row.append(r.address_written)
-        elif f in DATE_FIELDS:
+        elif r.values[f] is None:
+            row.append(None)
+        elif f in DATE_FIELDS or f in OPTIONAL_DATE_FIELDS:
             row.append(format_date(r.values[f], spec.date_style))
         elif f in AMOUNT_FIELDS:
             row.append(format_amount(r.values[f], spec))

@@ -10,13 +10,25 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import zip_longest
 
-from pipelines.synth.events import GRADE_WORDS, PROGRAMMES_AID, Builder
+from pipelines.synth.events import (
+    BUSINESS_GONE,
+    BUSINESS_OK,
+    CARS,
+    GRADE_WORDS,
+    MOTOR_TYPES,
+    PROGRAMMES_AID,
+    VEHICLE_GONE,
+    VEHICLE_OK,
+    Builder,
+    CheckBuilder,
+)
 from pipelines.synth.names import NameSampler
 from pipelines.synth.people import Household, IdFactory, Person, Population, birth_for_age
 from pipelines.synth.places import OUTSIDE_ADDRESSES, TOWNSHIPS, Village
 from pipelines.synth.records import Record, Stranger, Subject
-from pipelines.synth.truth import RULES_BY_SOURCE
+from pipelines.synth.truth import CHECK_RULES, RULES_BY_SOURCE
 from pipelines.synth.windows import Period, age_at
 
 HIT_RATE = 0.0025
@@ -350,4 +362,186 @@ class Planner:
             if r.random() < 0.8:
                 return b.housing(s, self.day(self.p.last12_start, self.p.end), r.choice("AAB"))
             return b.housing(s, self.before_month(14, 36), r.choice("CD"))
+        raise KeyError(f"unknown source {source!r}")
+
+
+# ---- water and the exclusion checks (信息比对): their own rng stream, after everything above ---------
+CHECK_NOISE_AT_30K: dict[str, int] = {
+    "water": 400,
+    "vehicles": 450,
+    "real_estate": 400,
+    "market_supervision": 300,
+    "public_payroll": 300,
+}
+CHECK_HIT_RATE = 0.0008
+"""Exclusion hits per household and township: a deliberate few monitored households (at least one)."""
+CHECK_NEAR_RATE = 0.0015
+LOW_NOISE_SHARE = 0.15
+"""Share of exclusion-check noise rows about monitored / poverty-exit people (never firing values)."""
+
+
+class CheckPlanner(Planner):
+    """Plants WAT-001 and EXC-001..004 hits and near misses, and their sources' background rows."""
+
+    def __init__(self, pop: Population, period: Period, rng: random.Random, names: NameSampler) -> None:
+        super().__init__(pop, period, rng, names)
+        self.build = CheckBuilder(rng, period.year)
+        adults = [p for p in pop.persons if 20 <= self.age[p.person_id] <= 70]
+        ordinary = sorted(h.income for h in pop.households if h.segment == "ordinary")
+        median = ordinary[len(ordinary) // 2] if ordinary else 0
+        self.well_off = [
+            p for p in adults if p.household.segment == "ordinary" and p.household.income >= median
+        ]
+        self.well_off = self.well_off or adults
+        self.low = [p for p in adults if p.household.segment != "ordinary"] or adults
+        self.pay_month = f"{period.year}{period.month:02d}"
+
+    def since(self, year: int) -> date:
+        return self.day(date(year, 1, 1), self.p.end)
+
+    def older_than_window(self) -> date:
+        """4 to 9 months back: outside last_3_months."""
+        return self.day(self.month_days(9)[0], self.month_days(3)[1])
+
+    def adult(self, hh: Household) -> Person:
+        return self.rng.choice(self.members(hh, 18, 75) or hh.members)
+
+    def village_stranger(self, lo: int, hi: int) -> Stranger | None:
+        for _ in range(5):
+            s = self.stranger(lo, hi)
+            if s.village is not None:
+                return s
+        return None
+
+    def plant_check(self, rule_id: str, hh: Household, kind: str) -> list[Record] | None:
+        b, r = self.build, self.rng
+        hit = kind == "hit"
+        monitored = hh.segment == "monitored"
+        if rule_id == "WAT-001":
+            head, n = hh.members[0], len(hh.members)
+            if hit:
+                return [b.water(head, self.day(self.p.last3_start, self.p.end), False, n, self.p.end)]
+            if r.random() < 0.5:
+                return [b.water(head, self.day(self.p.last3_start, self.p.end), True, n, self.p.end)]
+            return [b.water(head, self.older_than_window(), False, n, self.p.end)]
+        if hit and not monitored:
+            return None
+        who = self.adult(hh)
+        if rule_id == "EXC-001":
+            if hit or not monitored:
+                return [b.vehicle(who, self.since(2012), r.choice(CARS), r.choice(VEHICLE_OK))]
+            if r.random() < 0.5:
+                return [b.vehicle(who, self.since(2010), r.choice(MOTOR_TYPES), r.choice(VEHICLE_OK))]
+            return [b.vehicle(who, self.since(2005), r.choice(CARS), r.choice(VEHICLE_GONE))]
+        if rule_id == "EXC-002":
+            return [b.real_estate(who, self.since(2008), homestead=monitored and not hit)]
+        if rule_id == "EXC-003":
+            status = r.choice(BUSINESS_OK) if hit or not monitored else r.choice(BUSINESS_GONE)
+            return [b.business(who, self.since(2012), status)]
+        if rule_id == "EXC-004":
+            if monitored and not hit:
+                return None
+            return [
+                b.payroll(who, self.day(date(1995, 1, 1), self.p.start), hh.township.name, self.pay_month)
+            ]
+        raise KeyError(f"no planting for rule {rule_id!r}")
+
+    def plant_checks(self) -> None:
+        by_town: dict[str, list[Household]] = {}
+        for hh in self.pop.households:
+            by_town.setdefault(hh.township.code, []).append(hh)
+        for rule in CHECK_RULES:
+            taken = self.planted.setdefault(rule.source, set())
+            water = rule.rule_id == "WAT-001"
+            for t in TOWNSHIPS:
+                households = list(by_town.get(t.code, []))
+                if not households:
+                    continue
+                self.rng.shuffle(households)
+                if not water:  # hits need monitored households: try those first
+                    households.sort(key=lambda h: h.segment != "monitored")
+                n_hit = max(1, round(len(households) * (HIT_RATE if water else CHECK_HIT_RATE)))
+                n_near = max(1, round(len(households) * (NEAR_RATE if water else CHECK_NEAR_RATE)))
+                rest: list[Household] = []
+                done = 0
+                for hh in households:
+                    recs = self.plant_check(rule.rule_id, hh, "hit") if done < n_hit else None
+                    if not recs:
+                        rest.append(hh)
+                        continue
+                    taken.add(hh.household_id)
+                    self.add(recs)
+                    self.intents.append(Intent(hh.household_id, rule.rule_id, "hit"))
+                    done += 1
+                # near misses: half on monitored households (the non-firing variants), half on others
+                self.rng.shuffle(rest)
+                mon = [h for h in rest if h.segment == "monitored"]
+                other = [h for h in rest if h.segment != "monitored"]
+                rest = [h for pair in zip_longest(mon, other) for h in pair if h is not None]
+                done = 0
+                for hh in rest:
+                    if done >= n_near:
+                        break
+                    recs = self.plant_check(rule.rule_id, hh, "near")
+                    if not recs:
+                        continue
+                    taken.add(hh.household_id)
+                    self.add(recs)
+                    self.intents.append(Intent(hh.household_id, rule.rule_id, "near"))
+                    done += 1
+
+    def noise_checks(self, households: int) -> None:
+        scale = households / 30000
+        for source, n30k in CHECK_NOISE_AT_30K.items():
+            for _ in range(max(20, round(n30k * scale))):
+                rec = self.check_noise_one(source)
+                if rec is not None:
+                    self.add([rec])
+
+    def check_noise_one(self, source: str) -> Record | None:
+        b, r, p = self.build, self.rng, self.p
+        s: Subject | None
+        if source == "water":
+            if r.random() < STRANGER_SHARE:
+                s = self.village_stranger(20, 85)
+                if s is None:
+                    return None
+                wild = r.random() < 0.4
+                n = r.randint(1, 6)
+            else:
+                hh = r.choice(self.pop.households)
+                if hh.household_id in self.planted.get(source, set()):
+                    return None
+                s, wild, n = hh.members[0], False, len(hh.members)
+            if wild:
+                return b.water(s, self.day(p.last3_start, p.end), False, n, p.end)
+            if r.random() < 0.7:
+                return b.water(s, self.day(p.last12_start, p.end), True, n, p.end)
+            return b.water(s, self.day(p.last12_start, self.month_days(3)[1]), False, n, p.end)
+        low = False
+        if r.random() < STRANGER_SHARE:
+            s = self.stranger(20, 70)
+        else:
+            low = source != "public_payroll" and r.random() < LOW_NOISE_SHARE
+            person = r.choice(self.low if low else self.well_off)
+            if person.household.household_id in self.planted.get(source, set()):
+                return None
+            s = person
+        if source == "vehicles":
+            if low:
+                if r.random() < 0.7:
+                    return b.vehicle(s, self.since(2008), r.choice(MOTOR_TYPES), r.choice(VEHICLE_OK))
+                return b.vehicle(s, self.since(2005), r.choice(CARS), r.choice(VEHICLE_GONE))
+            if r.random() < 0.2:
+                return b.vehicle(s, self.since(2008), r.choice(MOTOR_TYPES), r.choice(VEHICLE_OK))
+            status = r.choice(VEHICLE_GONE) if r.random() < 0.1 else r.choice(VEHICLE_OK)
+            return b.vehicle(s, self.since(2010), r.choice(CARS), status)
+        if source == "real_estate":
+            return b.real_estate(s, self.since(2005), homestead=low or r.random() < 0.4)
+        if source == "market_supervision":
+            status = r.choice(BUSINESS_GONE) if low or r.random() < 0.25 else r.choice(BUSINESS_OK)
+            return b.business(s, self.since(2010), status)
+        if source == "public_payroll":
+            town = s.household.township.name if isinstance(s, Person) else r.choice(TOWNSHIPS).name
+            return b.payroll(s, self.day(date(1990, 1, 1), p.start), town, self.pay_month)
         raise KeyError(f"unknown source {source!r}")

@@ -68,12 +68,45 @@ RULES_BY_SOURCE: dict[str, RuleSpec] = {r.source: r for r in PLANTED_RULES}
 
 # Rules the truth also applies although nothing is planted for them: their hits arise from the
 # generated rows themselves (a working-age member's cremation record fires AST-002).
+WATER_FIXED = ("已解决", "已整改", "已修复", "已完成")
+VEHICLE_GONE = ("注销", "报废", "已注销", "已报废")
+BUSINESS_GONE = ("注销", "吊销", "已注销", "已吊销")
+
+
+def _monitored(r: Record) -> bool:
+    return r.household is not None and r.household.segment == "monitored"
+
+
+def _text(r: Record, f: str) -> str:
+    """coalesce(field, '') as the rule sees it."""
+    return r.values.get(f) or ""
+
+
+# Water and the exclusion checks (信息比对), planted from their own rng stream (plants.CHECK_*), so the ten
+# sources above come out byte-identical. Mirrors rules/water.yaml and rules/exclusion.yaml exactly; the
+# exclusion rules cover segments [monitored] only.
+CHECK_RULES: tuple[RuleSpec, ...] = (
+    RuleSpec("WAT-001", "water", "water", "last_3_months", lambda r, p: _text(r, "fix_status") not in WATER_FIXED),
+    RuleSpec(
+        "EXC-001", "exclusion", "vehicles", "all_time",
+        lambda r, p: _monitored(r) and _text(r, "vehicle_status") not in VEHICLE_GONE
+        and "摩托" not in _text(r, "vehicle_type") and "三轮" not in _text(r, "vehicle_type"),
+    ),
+    RuleSpec("EXC-002", "exclusion", "real_estate", "all_time",
+             lambda r, p: _monitored(r) and "宅基地" not in _text(r, "usage")),
+    RuleSpec("EXC-003", "exclusion", "market_supervision", "all_time",
+             lambda r, p: _monitored(r) and _text(r, "reg_status") not in BUSINESS_GONE),
+    RuleSpec("EXC-004", "exclusion", "public_payroll", "all_time", lambda r, p: _monitored(r)),
+)  # fmt: skip
+CHECK_RULES_BY_SOURCE: dict[str, RuleSpec] = {r.source: r for r in CHECK_RULES}
+
 RULES: tuple[RuleSpec, ...] = (
     *PLANTED_RULES,
     RuleSpec(
         "AST-002", "assistance", "civil_affairs", "period_month",
         lambda r, p: r.values["programme"] == "死亡火化" and _working_age(r, p),
     ),
+    *CHECK_RULES,
 )  # fmt: skip
 
 

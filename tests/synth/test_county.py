@@ -186,6 +186,7 @@ def test_every_township_has_a_warning_and_planted_risks_fire(county):
     assert not nears & fired
     assert {w["rule_id"] for w in warnings} == {
         "ILL-001", "ILL-002", "SCH-001", "DSR-001", "DAB-001", "IND-001", "EMP-001", "ACC-001", "AST-001", "HOU-001",
+        "WAT-001", "EXC-001", "EXC-002", "EXC-003", "EXC-004",
     }  # fmt: skip
     reach = Counter(w["exact_reachable"] for w in warnings)
     assert reach["true"] > 0 and reach["false"] > 0
@@ -217,3 +218,51 @@ def test_bom_and_plain_utf8_csv_present(county):
 def test_every_source_has_rows(county, source):
     assert county.rows_per_source[source] > 10
     assert all(isinstance(p, Path) and p.exists() for p in county.extracts[source])
+
+
+CHECK_RULE_IDS = ("WAT-001", "EXC-001", "EXC-002", "EXC-003", "EXC-004")
+
+
+def test_water_and_exclusion_checks_have_hits_and_near_misses(county):
+    kinds = Counter((i.rule_id, i.kind) for i in county.intents)
+    for rule_id in CHECK_RULE_IDS:
+        # one hit per township at least, where the township has a monitored household to plant on
+        assert kinds[(rule_id, "hit")] >= 6 and kinds[(rule_id, "near")] >= 8, rule_id
+
+
+def test_exclusion_warnings_only_for_monitored_households(county):
+    segment = {r["household_id"]: r["segment"] for r in _truth(county, "households")}
+    exclusion = [w for w in _truth(county, "expected_warnings") if w["rule_id"].startswith("EXC-")]
+    assert exclusion and {segment[w["household_id"]] for w in exclusion} == {"monitored"}
+    near = {i.household_id for i in county.intents if i.rule_id.startswith("EXC-") and i.kind == "near"}
+    assert {segment[h] for h in near} >= {"monitored", "ordinary"}
+
+
+def test_exclusion_rows_mostly_about_ordinary_households(county):
+    segment = {r["household_id"]: r["segment"] for r in _truth(county, "households")}
+    rows = [
+        r for r in _truth(county, "extract_rows")
+        if r["source"] in ("vehicles", "real_estate", "market_supervision", "public_payroll")
+        and r["true_household_id"]
+    ]  # fmt: skip
+    seg = Counter(segment[r["true_household_id"]] for r in rows)
+    assert seg["ordinary"] > seg["monitored"] + seg["poverty_exit"]
+    assert seg["monitored"] > 0
+
+
+def test_water_fix_status_and_fix_date_agree(county):
+    (path,) = county.extracts["water"]
+    raw = read_raw(path)
+    start = header_row(path, raw) + 1
+    names = list(HEADERS["water"])
+    data = raw.slice(start).rename(dict(zip(raw.columns, names, strict=True)))
+    statuses = set(data["fix_status"].to_list())
+    assert {"已解决", "整改中"} <= statuses
+    fixed = data.filter(pl.col("fix_status").is_in(["已解决", "已整改", "已修复", "已完成"]))
+    assert fixed["fix_date"].null_count() == 0
+    assert (
+        data.filter(~pl.col("fix_status").is_in(["已解决", "已整改", "已修复", "已完成"]))[
+            "fix_date"
+        ].null_count()
+        == data.height - fixed.height
+    )
