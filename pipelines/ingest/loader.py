@@ -408,34 +408,15 @@ def load_file(
         ignored = pl.concat([ignored, repeated], how="vertical_relaxed")
         account.rows_ignored = ignored.height
         account.ignored_reasons = dict(ignored.group_by("reason", maintain_order=True).len().iter_rows())
-        if quarantine.height:
-            q = quarantine.select(
-                pl.lit(batch_id).alias("batch_id"),
-                pl.lit(source.name).alias("source"),
-                pl.lit(shown).alias("file"),
-                "sheet",
-                "row_no",
-                "column_name",
-                "value",
-                "reason_zh",
-                "reason_en",
-                "row_json",
-            )
-            con.register("_q", q)
-            con.execute("INSERT INTO quarantine.rows SELECT * FROM _q")
-            con.unregister("_q")
-        if ignored.height:
-            ig = ignored.select(
-                pl.lit(batch_id).alias("batch_id"),
-                pl.lit(source.name).alias("source"),
-                pl.lit(shown).alias("file"),
-                "sheet",
-                "row_no",
-                "reason",
-            )
-            con.register("_ig", ig)
-            con.execute("INSERT INTO meta.ignored SELECT * FROM _ig")
-            con.unregister("_ig")
+        tag = (batch_id, source.name, shown)
+        _append(
+            con,
+            "quarantine.rows",
+            quarantine,
+            tag,
+            ("sheet", "row_no", "column_name", "value", "reason_zh", "reason_en", "row_json"),
+        )
+        _append(con, "meta.ignored", ignored, tag, ("sheet", "row_no", "reason"))
         _record_batch(con, account, batch_id, period, encoding, sheets_used, unknown)
         _pause_for_tests()
         con.execute("COMMIT")
@@ -617,6 +598,28 @@ def _pause_for_tests() -> None:
     if marker:
         Path(marker).write_text(str(os.getpid()))
         time.sleep(120)
+
+
+def _append(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: pl.DataFrame,
+    tag: tuple[str, str, str],
+    columns: tuple[str, ...],
+) -> None:
+    """Insert rows of one file into a bookkeeping table, prefixed with (batch_id, source, file)."""
+    if not rows.height:
+        return
+    batch_id, source, file = tag
+    frame = rows.select(
+        pl.lit(batch_id).alias("batch_id"),
+        pl.lit(source).alias("source"),
+        pl.lit(file).alias("file"),
+        *columns,
+    )
+    con.register("_rows", frame)
+    con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+    con.unregister("_rows")
 
 
 def _record_batch(
