@@ -25,8 +25,12 @@ def build_facts(con: duckdb.DuckDBPyConnection, source_name: str, period: str) -
     end: date = Period.parse(period).end
     # rows loaded before row versioning have no natural_key: each counts on its own
     partition = "coalesce(r.natural_key, r.row_key)"
-    select_fields = ", ".join(f"r.{quote_ident(f)}" for f in fields)
-    event = f"r.{quote_ident(source.date_field)}" if source.date_field else "NULL::DATE"
+    select_fields = ", ".join(f"r.{quote_ident(f)}" for f in fields if f != "event_date")
+    # the row's date: its date field, else a fallback (出院日期 for a claim without 结算日期), else the
+    # last day of the period whose inbox delivered it (a list sent without dates is "as of" that month)
+    dates = [f"r.{quote_ident(d)}" for d in (source.date_field, *source.date_fallbacks) if d]
+    delivered = "last_day(strptime(b.period || '-01', '%Y-%m-%d'))::DATE"
+    event = f"coalesce({', '.join([*dates, delivered])})"
     con.execute(
         f"""
         CREATE OR REPLACE TABLE link.facts_{source_name} AS
@@ -43,6 +47,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, source_name: str, period: str) -
                p.sex, p.relation, h.segment, m.match_score, m.match_status, m.match_evidence
         FROM distinct_rows r
         JOIN link.matches m ON m.source = '{source_name}' AND m.row_key = r.row_key
+        LEFT JOIN meta.batches b ON b.batch_id = r.batch_id
         LEFT JOIN core.persons p ON p.person_id = m.person_id AND m.match_status = 'matched'
         LEFT JOIN core.households h ON h.household_id = p.household_id
         WHERE r.copy_no = 1

@@ -28,6 +28,11 @@ class Settings:
     """Verification due date: period start + this many working days."""
 
     @property
+    def county_dir(self) -> Path:
+        """The county's own lexicon additions and confirmed column mappings (data/county/)."""
+        return self.data_dir / "county"
+
+    @property
     def registry_dir(self) -> Path:
         return self.data_dir / "registry"
 

@@ -52,6 +52,8 @@ def raw_columns(source: Source) -> list[tuple[str, str]]:
         ("id_damaged", "BOOLEAN"),
     ]
     cols += [(f.name, SQL_TYPES.get(f.type, "VARCHAR")) for f in source.fields]
+    # category fields keep the department's own wording beside the canonical code (pipelines.ingest.vocab)
+    cols += [(f.name + "_raw", "VARCHAR") for f in source.fields if f.type == "enum"]
     cols += VERSION_COLUMNS
     return cols
 
@@ -78,6 +80,8 @@ ALTER TABLE meta.batches ADD COLUMN IF NOT EXISTS rows_changed BIGINT;
 ALTER TABLE meta.batches ADD COLUMN IF NOT EXISTS category VARCHAR;
 ALTER TABLE meta.batches ADD COLUMN IF NOT EXISTS sheets_ignored VARCHAR;
 ALTER TABLE meta.batches ADD COLUMN IF NOT EXISTS id_problems VARCHAR;
+ALTER TABLE meta.batches ADD COLUMN IF NOT EXISTS unknown_values VARCHAR;
+ALTER TABLE meta.batches ADD COLUMN IF NOT EXISTS column_map VARCHAR;
 CREATE TABLE IF NOT EXISTS meta.ignored (
     batch_id VARCHAR, source VARCHAR, file VARCHAR, sheet VARCHAR, row_no BIGINT, reason VARCHAR
 );
@@ -119,8 +123,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name in ALL_SOURCES:
         cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in raw_columns(get_source(name)))
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({cols})")
-        for col, sql_type in VERSION_COLUMNS:  # warehouses created before row versioning
-            con.execute(f"ALTER TABLE raw.{name} ADD COLUMN IF NOT EXISTS {col} {sql_type}")
+        for col, sql_type in raw_columns(get_source(name)):  # warehouses made by an older catalogue
+            con.execute(f"ALTER TABLE raw.{name} ADD COLUMN IF NOT EXISTS {quote_ident(col)} {sql_type}")
 
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple | None:

@@ -40,8 +40,9 @@ class Field:
     """Header wordings departments use for this field (the label is always accepted too)."""
     type: FieldType = "text"
     required: bool = False
-    choices: tuple[str, ...] = ()
-    """For enum fields: the accepted values."""
+    derive_from: str | None = None
+    """For enum fields: when blank, read the code from this other field's text with this field's
+    vocabulary (a department that writes 低保退出 in one column where we keep programme + change)."""
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -63,6 +64,9 @@ class Source:
     """Fields that identify a row across resends (cumulative extracts are deduplicated on it)."""
     date_field: str | None = None
     """The field that places a row in time (used by rule windows)."""
+    date_fallbacks: tuple[str, ...] = ()
+    """Date fields that place the row in time when date_field is blank (出院日期 for a claim without
+    结算日期); when all are blank the row is dated by the period it was delivered in."""
     causes: tuple[str, ...] = ()
     """Risk causes this source can evidence."""
     one_of: tuple[str, ...] = ("id_number", "name")
@@ -90,8 +94,16 @@ def _not_blank(col: str) -> pl.Expr:
     return pl.col(col).is_not_null() & (pl.col(col).str.strip_chars() != "")
 
 
-def _check_for(f: Field) -> list[pa.Check]:
-    """Vectorised text checks for one field; blank values pass (requiredness is checked separately)."""
+def _check_for(f: Field, source: Source) -> list[pa.Check]:
+    """Vectorised text checks for one field; blank values pass (requiredness is checked separately).
+
+    Only what places a row in time (the date field) and what the rules cannot do without (required
+    numbers) quarantines a row; any other value that does not parse loads as null and is counted in the
+    data-quality report. Category values are never refused: pipelines.ingest.vocab maps them."""
+    if f.type == "date" and f.name != source.date_field:
+        return []
+    if f.type in ("amount", "int") and not f.required:
+        return []
 
     def blank_or(ok: pl.Expr) -> pl.Expr:
         return ~_not_blank(f.name) | ok
@@ -112,15 +124,6 @@ def _check_for(f: Field) -> list[pa.Check]:
                 error=f"{f.label}：不是有效数值 | {f.name}: not a number",
             )
         ]
-    if f.type == "enum" and f.choices:
-        expr = blank_or(pl.col(f.name).str.strip_chars().is_in(list(f.choices)))
-        allowed = "/".join(f.choices)
-        return [
-            pa.Check(
-                lambda data, e=expr: data.lazyframe.select(e),
-                error=f"{f.label}：应为 {allowed} | {f.name}: expected one of {allowed}",
-            )
-        ]
     return []
 
 
@@ -128,8 +131,8 @@ def build_schema(source: Source) -> pa.DataFrameSchema:
     """The pandera schema over the all-text frame of a source (canonical column names)."""
     columns = {}
     for f in source.fields:
-        checks = _check_for(f)
-        if f.required:
+        checks = _check_for(f, source)
+        if f.required and not (f.name == source.date_field and source.date_fallbacks):
             checks.append(
                 pa.Check(
                     lambda data, c=f.name: data.lazyframe.select(_not_blank(c)),

@@ -1,4 +1,5 @@
-"""Fields that most department extracts share (each source may add its own wordings)."""
+"""Fields that most department extracts share. Their header words live in schemas/lexicon.yaml
+(fields.common); the aliases here are the wordings the catalogue always accepted."""
 
 from __future__ import annotations
 
@@ -19,3 +20,13 @@ def name_field(*extra: str) -> Field:
 
 def address_field(*extra: str) -> Field:
     return Field("address", "地址", aliases=(*ADDRESS_ALIASES, *extra))
+
+
+def place_fields() -> tuple[Field, ...]:
+    """Township / village / group written in their own columns (应急、农业 lists by place): the loader
+    composes them into the address when the row has none, so name + place matching can use them."""
+    return (
+        Field("township", "乡(镇)", aliases=("乡镇", "乡（镇）", "所属乡镇")),
+        Field("village", "行政村", aliases=("村", "所属村")),
+        Field("group", "村民小组", aliases=("组",)),
+    )

@@ -6,7 +6,7 @@ SOURCE = Source(
     department="网格员走访台账",
     meaning="网格员对一户的一次入户走访（日期、发现的问题、是否发现风险）",
     fields=(
-        Field("visit_date", "走访日期", aliases=("入户日期", "走访时间", "日期"), type="date", required=True),
+        Field("visit_date", "走访日期", aliases=("入户日期", "走访时间", "日期"), type="date"),
         Field("grid", "所属网格", aliases=("网格", "网格名称")),
         Field("grid_worker", "网格员", aliases=("网格员姓名", "走访人")),
         name_field("被走访户户主"),
@@ -17,7 +17,6 @@ SOURCE = Source(
             "是否发现风险",
             aliases=("是否存在风险", "发现风险"),
             type="enum",
-            choices=("是", "否"),
         ),
         address_field(),
     ),

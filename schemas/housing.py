@@ -8,15 +8,9 @@ SOURCE = Source(
     fields=(
         name_field("房屋户主"),
         id_field(),
-        Field(
-            "grade",
-            "鉴定等级",
-            aliases=("房屋安全等级", "危险等级"),
-            type="enum",
-            choices=("A", "B", "C", "D", "A级", "B级", "C级", "D级"),
-            required=True,
-        ),
-        Field("appraisal_date", "鉴定日期", aliases=("评定日期",), type="date", required=True),
+        Field("grade", "鉴定等级", aliases=("房屋安全等级", "危险等级"), type="enum", required=True),
+        Field("appraisal_date", "鉴定日期", aliases=("评定日期",), type="date"),
+        Field("structure", "房屋结构"),
         address_field("房屋地址"),
     ),
     natural_key=("id_number", "name", "appraisal_date"),

@@ -11,7 +11,7 @@ SOURCE = Source(
         Field("person_id", "人编号", aliases=("人员编号", "成员编号")),
         Field("name", "姓名", aliases=("成员姓名",), type="name", required=True),
         Field("id_number", "证件号码", aliases=("身份证号", "身份证号码", "公民身份号码"), type="id_number"),
-        Field("sex", "性别", type="enum", choices=("男", "女")),
+        Field("sex", "性别", type="enum"),
         Field("birth_date", "出生日期", type="date"),
         Field("relation", "与户主关系", aliases=("与户主的关系", "家庭关系")),
         Field("township", "乡(镇)", aliases=("乡镇", "乡（镇）", "所属乡镇"), required=True),

@@ -1,66 +1,62 @@
-"""Find the header row below title rows and map department wordings to canonical fields.
+"""Find the header row below title rows and map each column to a canonical field by meaning.
 
 Headers come as people lay them out: one row, or two rows where a merged group cell (费用情况)
 spans the real column names below it (总费用 / 个人自付), or where a column name merged over both rows
 leaves the lower cell blank. `find_header` tries every row and every pair of adjacent rows among the
-first rows and keeps the reading that names the most known fields.
+first rows, scores each column against each field (pipelines.ingest.meaning: words of the lexicon,
+contained or equal, units in brackets), keeps the reading that names the most, then lets the values
+below confirm the types and pairs columns and fields one to one with a confidence.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
-import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
 from pipelines.ingest.errors import HeaderError, MissingColumnsError, NoHeaderError
+from pipelines.ingest.lexicon import Lexicon, load_lexicon
+from pipelines.ingest.meaning import (
+    Words,
+    assign,
+    confirmed,
+    fold,
+    header_score,
+    unit_scale,
+    value_fit,
+)
 from schemas.base import Source
 
 HEADER_SCAN_ROWS = 20
-COMMON_FIELDS = frozenset({"name", "id_number", "address"})
+SAMPLE_ROWS = 200
+"""Rows below the header whose values confirm each column's type."""
+COMMON_FIELDS = frozenset({"name", "id_number", "address", "township", "village", "group"})
 """Fields nearly every source has: they do not tell sources apart."""
 
 __all__ = [
     "HEADER_SCAN_ROWS",
     "HeaderError",
     "HeaderMap",
-    "alias_index",
     "find_header",
     "fold_header",
-    "resolve_header",
-    "score_source",
+    "read_header",
+    "source_words",
 ]
 
 
 def fold_header(text: str | None) -> str:
-    """Compare headers ignoring width, spaces, required-field stars and colons."""
-    if text is None:
-        return ""
-    s = unicodedata.normalize("NFKC", str(text))
-    s = re.sub(r"[\s*＊:：]", "", s)
-    return s
+    """Compare headers ignoring width, case, spaces, required-field stars and colons."""
+    return fold(text)
 
 
-def alias_index(source: Source) -> dict[str, str]:
-    """Folded header wording → canonical field name."""
-    index: dict[str, str] = {}
+def source_words(source: Source, lexicon: Lexicon) -> dict[str, Words]:
+    """Each field's words for this source; the source's own date field also answers to 日期 / 时间."""
+    out = {}
     for f in source.fields:
-        for h in f.headers:
-            index.setdefault(fold_header(h), f.name)
-    return index
-
-
-def _strip_unit(folded: str) -> str:
-    return re.sub(r"[(（\[【][^)）\]】]*[)）\]】]$", "", folded)
-
-
-def resolve_header(text: str | None, index: dict[str, str]) -> str | None:
-    folded = fold_header(text)
-    if not folded:
-        return None
-    return index.get(folded) or index.get(_strip_unit(folded))
+        weak = lexicon.generic.get("date", ()) if f.type == "date" and f.name == source.date_field else ()
+        out[f.name] = Words.of(lexicon.field_words(source.name, f.name), lexicon.avoid.get(f.name, ()), weak)
+    return out
 
 
 @dataclass(frozen=True)
@@ -77,27 +73,30 @@ class HeaderMap:
     """1, or 2 for a two-row (merged group) header."""
     texts: dict[str, str] | None = None
     """grid column → the header text as read (two-row headers joined with '/')."""
+    confidence: dict[str, float] = field(default_factory=dict)
+    """canonical field → how surely its column was recognised (1.0: a word of the lexicon exactly)."""
+    scales: dict[str, float] = field(default_factory=dict)
+    """amount field → factor to yuan from a unit in its header (（万元） → 10000)."""
+    title: str = ""
+    """Text of the rows above the header (a title row names the department or the subject)."""
 
 
 def _labels(grid: pl.DataFrame) -> list[str]:
     return [c for c in grid.columns if c != "row_no"]
 
 
-def _reading(
-    top: dict, below: dict | None, cols: list[str], index: dict[str, str]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Column → field and column → shown text for one header row, or a pair of rows (top over below).
+def _candidates(top: dict, below: dict | None, cols: list[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Column → header texts to try, and column → shown text, for one row or a pair of rows.
 
-    In a pair, the lower cell names the column when it resolves on its own; else the group above it
-    (carried right across its merged span) joined with the lower text; a blank lower cell leaves the
-    upper text (a name merged down over both rows)."""
-    mapping: dict[str, str] = {}
+    In a pair, the lower cell names the column on its own or joined to the group above it (carried
+    right across its merged span); a blank lower cell leaves the upper text (a name merged down)."""
+    cands: dict[str, list[str]] = {}
     texts: dict[str, str] = {}
     group: str | None = None
     for c in cols:
         upper = top.get(c)
         if below is None:
-            candidates = [upper]
+            options = [upper]
             shown = upper
         else:
             lower = below.get(c)
@@ -106,52 +105,97 @@ def _reading(
             elif lower is None:
                 group = None
             if lower is None:
-                candidates = [upper]
+                options = [upper]
                 shown = upper
             else:
-                candidates = [lower, (group or "") + lower, group if group and upper is None else None]
+                options = [lower, (group or "") + lower]
+                if group and upper is None:
+                    options.append(group)
                 shown = f"{group}/{lower}" if group else lower
         if shown is not None:
             texts[c] = str(shown)
-        for cand in candidates:
-            name = resolve_header(cand, index) if cand is not None else None
-            if name is not None:
-                if name not in mapping.values():
-                    mapping[c] = name
-                break
-    return mapping, texts
+        cands[c] = [str(o) for o in options if o is not None]
+    return cands, texts
 
 
-def _best_reading(
-    grid: pl.DataFrame, source: Source
-) -> tuple[int, int, dict[str, str], dict[str, str]] | None:
-    """(row position, rows used, mapping, texts) of the reading that names the most fields."""
-    index = alias_index(source)
-    cols = _labels(grid)
+def _scores(cands: dict[str, list[str]], words: dict[str, Words]) -> dict[tuple[str, str], float]:
+    out = {}
+    for c, options in cands.items():
+        for name, w in words.items():
+            s = max((header_score(o, w) for o in options), default=0.0)
+            if s > 0:
+                out[(c, name)] = s
+    return out
+
+
+@dataclass(frozen=True)
+class Reading:
+    pos: int
+    used: int
+    columns: dict[str, tuple[str, float]]
+    texts: dict[str, str]
+    cands: dict[str, list[str]]
+
+
+def _best_reading(grid: pl.DataFrame, words: dict[str, Words], cols: list[str]) -> Reading | None:
+    """The row (or pair of rows) whose headers name the most fields, by header text alone."""
     rows = list(grid.head(HEADER_SCAN_ROWS + 1).iter_rows(named=True))
-    best: tuple[int, int, dict[str, str], dict[str, str]] | None = None
-    best_score = 1  # a header names at least two known fields
+    best: Reading | None = None
+    best_key = (1, 0.0)  # a header names at least two fields
     for pos, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        options = [(1, *_reading(row, None, cols, index))]
+        options = [(1, *_candidates(row, None, cols))]
         if pos + 1 < len(rows):
-            options.append((2, *_reading(row, rows[pos + 1], cols, index)))
-        for used, mapping, texts in options:
+            options.append((2, *_candidates(row, rows[pos + 1], cols)))
+        for used, cands, texts in options:
+            mapping = assign(_scores(cands, words), cols)
+            key = (len(mapping), round(sum(s for _, s in mapping.values()), 6))
             # a pair must name more fields than either of its rows alone: else it is a header + a data row
-            if len(mapping) > best_score:
-                best_score = len(mapping)
-                best = (pos, used, mapping, texts)
+            if key[0] > best_key[0]:
+                best_key = key
+                best = Reading(pos, used, mapping, texts, cands)
     return best
 
 
-def score_source(grid: pl.DataFrame, source: Source) -> tuple[int, int, bool]:
-    """How well a sheet's headers fit a source: (distinctive fields named, all fields named, required
-    fields all present). Common fields (name, ID, address) name a person, not a source."""
-    reading = _best_reading(grid, source)
+def read_header(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = None) -> Reading | None:
+    """The best header reading with every column's type confirmed by the values below it."""
+    lexicon = lexicon or load_lexicon()
+    words = source_words(source, lexicon)
+    cols = _labels(grid)
+    reading = _best_reading(grid, words, cols)
     if reading is None:
-        return (0, 0, False)
-    fields = set(reading[2].values())
-    required = all(f.name in fields for f in source.fields if f.required)
-    return (len(fields - COMMON_FIELDS), len(fields), required)
+        return None
+    body = grid.slice(reading.pos + reading.used, SAMPLE_ROWS)
+    types = {f.name: f.type for f in source.fields}
+    scores = _scores(reading.cands, words)
+    fits: dict[tuple[str, str], float | None] = {}
+    for (c, name), s in list(scores.items()):
+        key = (c, types[name])
+        if key not in fits:
+            fits[key] = value_fit(types[name], body.get_column(c).to_list())
+        scores[(c, name)] = confirmed(s, fits[key])
+    mapping = assign(scores, cols)
+    if len(mapping) < 2:
+        return None
+    return Reading(reading.pos, reading.used, mapping, reading.texts, reading.cands)
+
+
+def source_fit(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = None) -> tuple[float, int, bool]:
+    """How well a sheet's headers fit a source: (confidence summed over distinctive fields, fields named,
+    whether every required field is named). Common fields (name, ID, place) name a person, not a source."""
+    reading = read_header(grid, source, lexicon)
+    if reading is None:
+        return (0.0, 0, False)
+    named = {f: s for f, s in reading.columns.values()}
+    required = all(f.name in named or f.name in _fallback_named(source, named) for f in source.fields if f.required)
+    distinctive = sum(s for f, s in named.items() if f not in COMMON_FIELDS)
+    return (round(distinctive, 6), len(named), required)
+
+
+def _fallback_named(source: Source, named: dict[str, float]) -> set[str]:
+    """The source's date field counts as present when one of its fallbacks is (出院日期 for 结算日期)."""
+    if source.date_field and any(f in named for f in source.date_fallbacks):
+        return {source.date_field}
+    return set()
 
 
 def _closest(field_headers: tuple[str, ...], found: list[str]) -> str | None:
@@ -165,9 +209,10 @@ def _closest(field_headers: tuple[str, ...], found: list[str]) -> str | None:
     return best[1] if best else None
 
 
-def find_header(grid: pl.DataFrame, source: Source, where: str) -> HeaderMap:
-    """The header reading among the first rows that names the most known fields (ties: the first)."""
-    reading = _best_reading(grid, source)
+def find_header(grid: pl.DataFrame, source: Source, where: str, lexicon: Lexicon | None = None) -> HeaderMap:
+    """The header reading that names the most fields, its columns confirmed by their values."""
+    lexicon = lexicon or load_lexicon()
+    reading = read_header(grid, source, lexicon)
     if reading is None:
         expected = "、".join(f.label for f in source.fields if f.required or f.name in ("name", "id_number"))
         raise NoHeaderError(
@@ -175,13 +220,22 @@ def find_header(grid: pl.DataFrame, source: Source, where: str) -> HeaderMap:
             f"no header row found in the first {HEADER_SCAN_ROWS} rows for source {source.name}; "
             f"expected columns like {expected} | 未找到表头",
         )
-    pos, used, mapping, texts = reading
-    last = grid.row(pos + used - 1, named=True)
+    mapping = {c: f for c, (f, _) in reading.columns.items()}
+    confidence = {f: round(s, 3) for f, s in reading.columns.values()}
+    texts = reading.texts
+    last = grid.row(reading.pos + reading.used - 1, named=True)
     unknown = tuple(t for c, t in texts.items() if c not in mapping)
-    missing = [f for f in source.fields if f.required and f.name not in mapping.values()]
+    named = set(mapping.values())
+    missing = [
+        f for f in source.fields if f.required and f.name not in named and f.name not in _fallback_named(source, confidence)
+    ]
     if missing:
         found = [t for t in texts.values() if t]
-        closest = {f.label: near for f in missing if (near := _closest(f.headers, found)) is not None}
+        closest = {
+            f.label: near
+            for f in missing
+            if (near := _closest(lexicon.field_words(source.name, f.name), found)) is not None
+        }
         parts = []
         for f in missing:
             hint = f" (closest header found: {closest[f.label]!r})" if f.label in closest else ""
@@ -195,7 +249,7 @@ def find_header(grid: pl.DataFrame, source: Source, where: str) -> HeaderMap:
             closest=closest,
         )
     someone = [f for f in source.fields if f.name in source.one_of]
-    if someone and not ({f.name for f in someone} & set(mapping.values())):
+    if someone and not ({f.name for f in someone} & named):
         labels = "/".join(f.label for f in someone)
         raise MissingColumnsError(
             where,
@@ -204,10 +258,24 @@ def find_header(grid: pl.DataFrame, source: Source, where: str) -> HeaderMap:
             missing=tuple(f.label for f in someone),
             found=tuple(t for t in texts.values() if t),
         )
+    types = {f.name: f.type for f in source.fields}
+    scales = {}
+    for c, f in mapping.items():
+        if types[f] == "amount":
+            factor = max((unit_scale(o) for o in reading.cands.get(c, [])), default=1.0)
+            if factor != 1.0:
+                scales[f] = factor
+    title_rows = grid.head(reading.pos)
+    title = " ".join(
+        str(v) for row in title_rows.drop("row_no").iter_rows() for v in row if v is not None
+    )
     return HeaderMap(
         header_row_no=int(last["row_no"]),
         columns=mapping,
         unknown=unknown,
-        header_rows=used,
+        header_rows=reading.used,
         texts=texts,
+        confidence=confidence,
+        scales=scales,
+        title=title,
     )

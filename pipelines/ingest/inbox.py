@@ -1,9 +1,11 @@
 """Find what to load and load it: the registry export, this period's department files, or any paths.
 
-Layout: data/registry/*.xlsx|csv and data/inbox/<period>/<source>/*.xlsx|csv|xls, where <source> is a
-source name from the catalogue (medical_insurance, health, …). Files are taken in name order. A file in
-a folder that names no source is still loaded when its headers say which source it is; otherwise it
-is refused (category unknown_source) and the run goes on.
+Layout: data/registry/*.xlsx|csv and data/inbox/<period>/<folder>/*.xlsx|csv|xls, where the folder is
+named however the county names its departments (医保, 县医疗保障局, medical_insurance …), or files sit
+in the inbox root. Which department sent a file is read from the folder, the file and sheet names, the
+title rows and the headers together (pipelines.ingest.detect): a file in the wrong folder whose headers
+clearly belong to another source is taken for that source. A file nothing identifies is refused
+(category unknown_source, ambiguous_source) and the run goes on.
 
 `ingest_paths` is the one entry point: the monthly flow (`ingest_all`) and `dixian ingest` both use it.
 """
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.loader import FileAccount, load_file
 from pipelines.ingest.readers import SUPPORTED_SUFFIXES
 from pipelines.settings import Settings
@@ -42,12 +45,13 @@ def source_from_folder(path: Path) -> str | None:
 
 
 def discover(settings: Settings, period: str) -> list[tuple[str | None, Path]]:
-    """(source, path) pairs: the registry first, then departments in catalogue order, then files in
-    folders that name no source (source None: detected from their headers)."""
+    """(source, path) pairs: the registry first, then folders named after a source in catalogue order,
+    then the other folders and the inbox root by name. Department files get source None: the folder
+    is one cue among several (pipelines.ingest.detect), never the last word."""
     found: list[tuple[str | None, Path]] = [("registry", p) for p in _files(settings.registry_dir)]
     inbox = settings.inbox_dir(period)
     for source in DEPARTMENT_SOURCES:
-        found += [(source, p) for p in _files(inbox / source)]
+        found += [(None, p) for p in _files(inbox / source)]
     if inbox.is_dir():
         for folder in sorted(d for d in inbox.iterdir() if d.is_dir() and d.name not in DEPARTMENT_SOURCES):
             found += [(None, p) for p in _files(folder)]
@@ -72,17 +76,19 @@ def ingest_paths(
     period: str,
     display_root: Path | None = None,
     on_file: Callable[[FileAccount], None] | None = None,
+    lexicon: Lexicon | None = None,
 ) -> list[FileAccount]:
     """Load files one by one, each in its own transaction; one file's failure is recorded in its
     account (status refused, category, message) and never stops the others.
 
-    The source is `source` when given, else the one the parent folder names, else the one whose header
-    aliases fit best (refused when none or several fit)."""
+    The source is `source` when given, else detected from the folder, names, title and headers
+    (refused when nothing fits or two sources fit equally)."""
     if source is not None and source not in ALL_SOURCES:
         raise ValueError(f"unknown source {source!r}; known sources: {', '.join(ALL_SOURCES)}")
+    lexicon = lexicon or load_lexicon()
     accounts = []
     for path in expand_paths(paths):
-        account = load_file(con, path, source or source_from_folder(path), period, display_root=display_root)
+        account = load_file(con, path, source, period, display_root=display_root, lexicon=lexicon)
         accounts.append(account)
         if on_file:
             on_file(account)
@@ -97,8 +103,9 @@ def ingest_all(
 ) -> list[FileAccount]:
     """Load every file of the period (see discover) through ingest_paths."""
     accounts: list[FileAccount] = []
+    lexicon = load_lexicon(settings.county_dir)
     for source, path in discover(settings, period):
         accounts += ingest_paths(
-            con, [path], source, period=period, display_root=settings.data_dir, on_file=on_file
+            con, [path], source, period=period, display_root=settings.data_dir, on_file=on_file, lexicon=lexicon
         )
     return accounts

@@ -35,17 +35,18 @@ import pandera.polars as pa
 import polars as pl
 
 from pipelines.ingest.errors import (
-    AmbiguousSourceError,
     HeaderError,
     IngestError,
     MissingColumnsError,
-    UnknownSourceError,
 )
-from pipelines.ingest.header import find_header, score_source
+from pipelines.ingest.detect import detect_source
+from pipelines.ingest.header import HeaderMap, find_header
+from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.readers import RawSheet, read_any
+from pipelines.ingest.vocab import categorise
 from pipelines.normalize.values import parse_amount_expr, parse_date_expr
 from pipelines.warehouse import fetch_one, raw_columns
-from schemas import ALL_SOURCES, get_schema, get_source
+from schemas import get_schema, get_source
 from schemas.base import Source
 
 TOTALS = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|累\s*计)")
@@ -94,6 +95,12 @@ class FileAccount:
     """Workbook sheets not loaded (hidden, empty, no header) → reason."""
     id_problems: dict[str, int] = field(default_factory=dict)
     """Valid rows per ID problem (see ID_PROBLEMS)."""
+    unknown_values: dict[str, dict[str, int]] = field(default_factory=dict)
+    """field → value the vocabulary (or the date/number reader) did not know → rows; loaded all the same."""
+    column_map: dict[str, dict[str, object]] = field(default_factory=dict)
+    """field → {header, confidence, scale}: how each column was read (meta.batches.column_map)."""
+    detection: str = ""
+    """Why the file was taken for its source (folder, title, headers), for the officer."""
 
     @property
     def balanced(self) -> bool:
@@ -171,10 +178,11 @@ class SheetRows:
     """row_no, reason."""
     read: int
     unknown: tuple[str, ...] = ()
+    header: HeaderMap | None = None
 
 
-def _split_sheet(sheet: RawSheet, source: Source, where: str) -> SheetRows:
-    header = find_header(sheet.grid, source, where)
+def _split_sheet(sheet: RawSheet, source: Source, where: str, lexicon: Lexicon | None = None) -> SheetRows:
+    header = find_header(sheet.grid, source, where, lexicon)
     body = sheet.grid.filter(pl.col("row_no") > header.header_row_no)
     cols = [c for c in body.columns if c != "row_no"]
     if cols:
@@ -202,7 +210,12 @@ def _split_sheet(sheet: RawSheet, source: Source, where: str) -> SheetRows:
     valid = frame.filter(~pl.col("_idx").is_in(bad_idx.implode()))
     quarantined = _quarantine_rows(frame, failures, source)
     return SheetRows(
-        valid=valid, quarantine=quarantined, ignored=ignored, read=body.height, unknown=header.unknown
+        valid=valid,
+        quarantine=quarantined,
+        ignored=ignored,
+        read=body.height,
+        unknown=header.unknown,
+        header=header,
     )
 
 
@@ -258,19 +271,61 @@ def _key_part(name: str, source: Source) -> pl.Expr:
     return pl.when(text != "").then(text)
 
 
-def _typed(valid: pl.DataFrame, source: Source, batch_id: str, file: str, sheet: str) -> pl.DataFrame:
-    """Valid rows cast to their types, with the texts the natural key and content hash are made from."""
+def _compose_address(source: Source) -> pl.Expr | None:
+    """Township + village + group written in their own columns stand in for a missing address."""
+    parts = [p for p in ("township", "village", "group") if p in source.field_names]
+    if "address" not in source.field_names or not parts:
+        return None
+    joined = pl.concat_str([pl.col(p).fill_null("") for p in parts], separator="")
+    return pl.coalesce(pl.col("address"), pl.when(joined != "").then(joined)).alias("address")
+
+
+def _not_parsed(valid: pl.DataFrame, source: Source) -> dict[str, dict[str, int]]:
+    """Optional dates and numbers that did not parse (loaded as null): value → rows, for the report."""
+    out: dict[str, dict[str, int]] = {}
+    for f in source.fields:
+        if f.type not in ("date", "amount", "int"):
+            continue
+        text = pl.col(f.name).str.strip_chars()
+        parsed = parse_date_expr(text) if f.type == "date" else parse_amount_expr(text)
+        bad = valid.filter(text.is_not_null() & (text != "") & parsed.is_null())
+        if bad.height:
+            counts = bad.group_by(f.name).len().sort(["len", f.name], descending=[True, False]).head(50)
+            out[f.name] = {str(v): int(n) for v, n in counts.iter_rows()}
+    return out
+
+
+def _typed(
+    valid: pl.DataFrame,
+    source: Source,
+    batch_id: str,
+    file: str,
+    sheet: str,
+    header: HeaderMap | None = None,
+    lexicon: Lexicon | None = None,
+) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
+    """Valid rows cast to their types (amounts scaled to yuan by a unit in the header, categories onto
+    codes with the raw text kept), with the texts the natural key and content hash are made from; and
+    the values that loaded as unknown."""
+    unknown = _not_parsed(valid, source)
+    valid, unknown_codes = categorise(valid, source, lexicon or load_lexicon())
+    unknown.update(unknown_codes)
+    scales = header.scales if header is not None else {}
     exprs = []
     for f in source.fields:
         col = pl.col(f.name).str.strip_chars()
         if f.type == "date":
             exprs.append(parse_date_expr(col).alias(f.name))
         elif f.type in ("amount", "int"):
-            exprs.append(parse_amount_expr(col).alias(f.name))
-        elif f.type in ("id_number", "name", "enum"):
+            value = parse_amount_expr(col)
+            if f.name in scales:
+                value = value * scales[f.name]
+            exprs.append(value.alias(f.name))
+        elif f.type in ("id_number", "name"):
             exprs.append(col.alias(f.name))
         else:
             exprs.append(pl.col(f.name).alias(f.name))
+    raw_cols = [pl.col(f.name + "_raw") for f in source.fields if f.type == "enum"]
     sheet_tag = sheet or "csv"
     out = valid.lazy().select(
         pl.lit(batch_id).alias("batch_id"),
@@ -280,45 +335,17 @@ def _typed(valid: pl.DataFrame, source: Source, batch_id: str, file: str, sheet:
         pl.col("row_no"),
         pl.col("id_damaged"),
         *exprs,
+        *raw_cols,
     )
+    address = _compose_address(source)
+    if address is not None:
+        out = out.with_columns(address)
     content = pl.concat_str(
         [pl.col(f.name).cast(pl.String).fill_null("\u2205") for f in source.fields], separator="\x1f"
     )
     key_parts = [_key_part(k, source) for k in source.natural_key]
     key = pl.concat_str(key_parts, separator="|")  # null as soon as one part is null: incomplete key
-    return out.with_columns(content.alias("_content"), key.alias("_key")).collect()
-
-
-def detect_source(sheets: list[RawSheet], path: Path | str) -> str:
-    """The source whose header aliases fit the file best (distinctive fields named, required fields
-    present). Raises UnknownSourceError when none fits, AmbiguousSourceError on a tie."""
-    scores: list[tuple[tuple[int, int], str]] = []
-    for name in ALL_SOURCES:
-        source = get_source(name)
-        best = (0, 0, False)
-        for sheet in sheets:
-            if sheet.skip_reason:
-                continue
-            best = max(best, score_source(sheet.grid, source), key=lambda s: (s[2], s[0], s[1]))
-        distinctive, total, required = best
-        if distinctive > 0 and required:
-            scores.append(((distinctive, total), name))
-    if not scores:
-        raise UnknownSourceError(
-            path,
-            "unknown source: the folder names no source and the headers match none; put the file in a "
-            f"folder named after its source or pass --source ({', '.join(ALL_SOURCES)}) | 无法识别数据来源",
-        )
-    scores.sort(reverse=True)
-    top = [name for score, name in scores if score == scores[0][0]]
-    if len(top) > 1:
-        raise AmbiguousSourceError(
-            path,
-            f"ambiguous source: the headers fit {', '.join(top)} equally well; pass --source or put the "
-            "file in a folder named after its source | 数据来源不明确",
-            candidates=tuple(top),
-        )
-    return top[0]
+    return out.with_columns(content.alias("_content"), key.alias("_key")).collect(), unknown
 
 
 def _display(path: Path, display_root: Path | None) -> str:
@@ -337,9 +364,11 @@ def load_file(
     period: str,
     *,
     display_root: Path | None = None,
+    lexicon: Lexicon | None = None,
 ) -> FileAccount:
-    """Load one file (source None: detected from the headers); never raises for bad content or a bad
-    file: the account says what happened."""
+    """Load one file (source None: detected from its folder, names, title and headers); never raises for
+    bad content or a bad file: the account says what happened."""
+    lexicon = lexicon or load_lexicon()
     path = Path(path)
     shown = _display(path, display_root)
     try:
@@ -380,11 +409,13 @@ def load_file(
         for s in sheets:
             encoding = s.encoding or encoding
         if source_name is None:
-            source_name = detect_source(sheets, shown)
+            detected = detect_source(sheets, path, shown, lexicon)
+            source_name = detected.source
             account.source = source_name
+            account.detection = detected.reason
         source = get_source(source_name)
         typed_parts, quarantine_parts, ignored_parts = _read_sheets(
-            sheets, source, shown, batch_id, account, sheets_used, unknown
+            sheets, source, shown, batch_id, account, sheets_used, unknown, lexicon
         )
     except IngestError as exc:
         account.status = "refused"
@@ -434,6 +465,7 @@ def _read_sheets(
     account: FileAccount,
     sheets_used: list[str],
     unknown: list[str],
+    lexicon: Lexicon | None = None,
 ) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame]]:
     """Split every data sheet; sheets without a usable header are reported (one-sheet files raise)."""
     typed_parts: list[pl.DataFrame] = []
@@ -449,7 +481,7 @@ def _read_sheets(
             continue
         where = shown + (f" [{sheet.sheet}]" if sheet.sheet else "")
         try:
-            part = _split_sheet(sheet, source, where)
+            part = _split_sheet(sheet, source, where, lexicon)
         except HeaderError as exc:
             if len(data_sheets) == 1:
                 raise
@@ -463,7 +495,23 @@ def _read_sheets(
         sheets_used.append(sheet.sheet)
         unknown.extend(part.unknown)
         account.rows_read += part.read
-        typed_parts.append(_typed(part.valid, source, batch_id, shown, sheet.sheet))
+        typed, unknown_values = _typed(part.valid, source, batch_id, shown, sheet.sheet, part.header, lexicon)
+        typed_parts.append(typed)
+        for name, counts in unknown_values.items():
+            merged = account.unknown_values.setdefault(name, {})
+            for value, n in counts.items():
+                merged[value] = merged.get(value, 0) + n
+        if part.header is not None:
+            texts = part.header.texts or {}
+            for c, f in part.header.columns.items():
+                account.column_map.setdefault(
+                    f,
+                    {
+                        "header": texts.get(c, ""),
+                        "confidence": part.header.confidence.get(f, 0.0),
+                        "scale": part.header.scales.get(f, 1.0),
+                    },
+                )
         quarantine_parts.append(part.quarantine.with_columns(pl.lit(sheet.sheet).alias("sheet")))
         ignored_parts.append(part.ignored.select(pl.lit(sheet.sheet).alias("sheet"), "row_no", "reason"))
     if not sheets_used:
@@ -635,8 +683,8 @@ def _record_batch(
     con.execute(
         "INSERT INTO meta.batches (batch_id, source, period, file, sha256, status, message, encoding, sheets,"
         " unknown_columns, rows_read, rows_loaded, rows_quarantined, rows_ignored, rows_unchanged,"
-        " rows_changed, category, sheets_ignored, id_problems)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " rows_changed, category, sheets_ignored, id_problems, unknown_values, column_map)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             batch_id,
             account.source,
@@ -657,5 +705,7 @@ def _record_batch(
             account.category,
             json.dumps(account.sheets_ignored, ensure_ascii=False),
             json.dumps(account.id_problems, ensure_ascii=False),
+            json.dumps(account.unknown_values, ensure_ascii=False),
+            json.dumps(account.column_map, ensure_ascii=False),
         ],
     )
