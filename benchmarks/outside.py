@@ -43,6 +43,8 @@ def lay_out(inbox: Path, data: Path, period: str, english: bool, registry: Path 
     reg_dir.mkdir(parents=True, exist_ok=True)
     month.mkdir(parents=True, exist_ok=True)
     reg_src = registry or inbox / "registry"
+    if not reg_src.is_dir():  # a re-presented month: <variant>/registry beside <variant>/inbox/<period>
+        reg_src = inbox.parent.parent / "registry"
     for f in sorted(reg_src.iterdir()):
         shutil.copy2(f, reg_dir / f.name)
     for p in sorted(inbox.iterdir()):

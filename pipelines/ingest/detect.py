@@ -24,6 +24,9 @@ from schemas import DEPARTMENT_SOURCES, get_source
 FOLDER_WEIGHT = 1.5
 NAME_WEIGHT = 1.0
 TOPIC_WEIGHT = 0.5
+MIN_FIT = 1.5
+"""Without a folder, name or title cue, headers must name this much of a source's own fields (summed
+confidence) for the file to be taken for it: one shared word (自付) is not a department."""
 MARGIN = 0.5
 """The best source must lead the next by this much (header confidence + cue weights), else: ambiguous."""
 _PERIOD_FOLDER = re.compile(r"^\d{4}-?\d{1,2}$")
@@ -80,7 +83,7 @@ def detect_source(sheets: list[RawSheet], path: Path, shown: str, lexicon: Lexic
             best = max(best, source_fit(sheet.grid, source, lexicon), key=lambda f: (f[2], f[0], f[1]))
         distinctive, _, required = best
         cue = FOLDER_WEIGHT * (name in by_folder) + NAME_WEIGHT * (name in by_name) + TOPIC_WEIGHT * (name in by_topic)
-        if not required or (distinctive <= 0 and cue <= 0):
+        if not required or (distinctive < MIN_FIT and cue <= 0):
             continue
         why = [f"表头符合 {distinctive:.1f}"]
         if name in by_folder:

@@ -20,16 +20,24 @@ from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.meaning import (
     Words,
     assign,
+    category_table,
     confirmed,
+    equivalents,
     fold,
     header_score,
     unit_scale,
     value_fit,
+    vocab_fit,
 )
 from schemas.base import Source
 
 HEADER_SCAN_ROWS = 20
 SAMPLE_ROWS = 200
+ID_SURE = 0.9
+"""A column at least this full of ID numbers is the ID column whatever its header says (confidence 0.6)."""
+VOCAB_SURE = 0.8
+"""A column whose distinct values the field's vocabulary knows at least this well is that field (with a
+header that does not name it, at a confidence of 0.45 + 0.3 × the share known)."""
 """Rows below the header whose values confirm each column's type."""
 COMMON_FIELDS = frozenset({"name", "id_number", "address", "township", "village", "group"})
 """Fields nearly every source has: they do not tell sources apart."""
@@ -51,11 +59,19 @@ def fold_header(text: str | None) -> str:
 
 
 def source_words(source: Source, lexicon: Lexicon) -> dict[str, Words]:
-    """Each field's words for this source; the source's own date field also answers to 日期 / 时间."""
+    """Each field's words for this source. Weak words (lexicon `generic`) apply to the source's own date
+    field (日期 / 时间) and to the person's name (…人 / …者, if the values are names); `avoid` words
+    apply by field name and by type (@date: 填报日期 is when the form was filled, not the event)."""
     out = {}
+    equiv = equivalents(lexicon.equivalents)
     for f in source.fields:
-        weak = lexicon.generic.get("date", ()) if f.type == "date" and f.name == source.date_field else ()
-        out[f.name] = Words.of(lexicon.field_words(source.name, f.name), lexicon.avoid.get(f.name, ()), weak)
+        weak: tuple[str, ...] = ()
+        if f.type == "date" and f.name == source.date_field:
+            weak = lexicon.generic.get("date", ())
+        elif f.type == "name":
+            weak = lexicon.generic.get("name", ())
+        avoid = (*lexicon.avoid.get(f.name, ()), *lexicon.avoid.get("@" + f.type, ()))
+        out[f.name] = Words.of(lexicon.field_words(source.name, f.name), avoid, weak, equiv)
     return out
 
 
@@ -137,22 +153,36 @@ class Reading:
     cands: dict[str, list[str]]
 
 
+def _filled(row: dict, cols: list[str]) -> int:
+    return sum(1 for c in cols if row.get(c) is not None and str(row[c]).strip())
+
+
 def _best_reading(grid: pl.DataFrame, words: dict[str, Words], cols: list[str]) -> Reading | None:
-    """The row (or pair of rows) whose headers name the most fields, by header text alone."""
+    """The row (or pair of rows) whose headers name the most fields, by header text alone.
+
+    A pair of rows is a two-row header only when it names more fields than either row alone and its
+    upper row is a header row too (group cells over several columns), not a title or a 填报单位 line
+    (one or two filled cells over a full row)."""
     rows = list(grid.head(HEADER_SCAN_ROWS + 1).iter_rows(named=True))
+    singles: list[tuple[int, dict[str, tuple[str, float]], dict[str, str], dict[str, list[str]]]] = []
+    for row in rows[:HEADER_SCAN_ROWS]:
+        cands, texts = _candidates(row, None, cols)
+        singles.append((0, assign(_scores(cands, words), cols), texts, cands))
     best: Reading | None = None
-    best_key = (1, 0.0)  # a header names at least two fields
-    for pos, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        options = [(1, *_candidates(row, None, cols))]
-        if pos + 1 < len(rows):
-            options.append((2, *_candidates(row, rows[pos + 1], cols)))
-        for used, cands, texts in options:
-            mapping = assign(_scores(cands, words), cols)
-            key = (len(mapping), round(sum(s for _, s in mapping.values()), 6))
-            # a pair must name more fields than either of its rows alone: else it is a header + a data row
-            if key[0] > best_key[0]:
-                best_key = key
-                best = Reading(pos, used, mapping, texts, cands)
+    best_n = 1  # a header names at least two fields
+    for pos in range(len(singles)):
+        n = len(singles[pos][1])
+        if n > best_n:
+            best_n, best = n, Reading(pos, 1, singles[pos][1], singles[pos][2], singles[pos][3])
+        if pos + 1 >= len(rows) or pos + 1 >= len(singles):
+            continue
+        upper, lower = rows[pos], rows[pos + 1]
+        if _filled(upper, cols) <= 2 < _filled(lower, cols):
+            continue  # a title over a header, not a group header
+        cands, texts = _candidates(upper, lower, cols)
+        mapping = assign(_scores(cands, words), cols)
+        if len(mapping) > max(best_n, n, len(singles[pos + 1][1])):
+            best_n, best = len(mapping), Reading(pos, 2, mapping, texts, cands)
     return best
 
 
@@ -173,6 +203,29 @@ def read_header(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = No
         if key not in fits:
             fits[key] = value_fit(types[name], body.get_column(c).to_list())
         scores[(c, name)] = confirmed(s, fits[key])
+    # a category column is also known by its values: 在读/辍学 under any header is a school status, and
+    # a header that names the field over values its vocabulary does not know is less sure (业务类型 over
+    # 新增/退出 is the change, not the programme); an ID column by its ID numbers (社会保障号码)
+    for f in source.fields:
+        if f.type not in ("enum", "id_number"):
+            continue
+        table = category_table(lexicon.vocab.get((source.name, f.name), {}))
+        for c in cols:
+            if c not in reading.texts:
+                continue
+            values = body.get_column(c).to_list()
+            if f.type == "id_number":
+                fit = value_fit("id_number", values)
+                if fit is not None and fit >= ID_SURE:
+                    scores[(c, f.name)] = max(scores.get((c, f.name), 0.0), 0.6)
+                continue
+            fit = vocab_fit(values, table)
+            if fit is None:
+                continue
+            if (c, f.name) in scores:
+                scores[(c, f.name)] *= 0.5 + 0.5 * fit
+            if fit >= VOCAB_SURE:
+                scores[(c, f.name)] = max(scores.get((c, f.name), 0.0), 0.45 + 0.3 * fit)
     mapping = assign(scores, cols)
     if len(mapping) < 2:
         return None

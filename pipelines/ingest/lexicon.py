@@ -19,7 +19,7 @@ from schemas import ALL_SOURCES, get_source
 
 BUILTIN = Path(__file__).resolve().parents[2] / "schemas" / "lexicon.yaml"
 COUNTY_FILE = "lexicon.yaml"
-SECTIONS = ("departments", "topics", "fields", "avoid", "generic", "vocab")
+SECTIONS = ("departments", "topics", "fields", "avoid", "generic", "equivalents", "vocab")
 
 
 class LexiconError(ValueError):
@@ -36,6 +36,8 @@ class Lexicon:
     generic: dict[str, tuple[str, ...]]
     vocab: dict[tuple[str, str], dict[str, tuple[str, ...]]]
     """(source, field) → canonical code → synonyms (the code itself is always a synonym)."""
+    equivalents: tuple[tuple[str, ...], ...] = ()
+    """Groups of interchangeable header words (类型/类别/分类/种类)."""
     files: tuple[str, ...] = field(default=())
 
     def field_words(self, source: str, name: str) -> tuple[str, ...]:
@@ -71,8 +73,11 @@ def _merge(files: list[Path]) -> Lexicon:
     avoid: dict[str, list[str]] = {}
     generic: dict[str, list[str]] = {}
     vocab: dict[tuple[str, str], dict[str, list[str]]] = {}
+    groups: list[tuple[str, ...]] = []
     for path in files:
         data = _read(path)
+        for i, group in enumerate(data.get("equivalents") or []):
+            groups.append(tuple(_strings(group, f"{path}: equivalents[{i}]")))
         for key, target in (("departments", departments), ("topics", topics)):
             for source, words in (data.get(key) or {}).items():
                 if source not in ALL_SOURCES:
@@ -114,6 +119,7 @@ def _merge(files: list[Path]) -> Lexicon:
         avoid={k: tuple(dict.fromkeys(v)) for k, v in avoid.items()},
         generic={k: tuple(dict.fromkeys(v)) for k, v in generic.items()},
         vocab={k: {c: tuple(dict.fromkeys([c, *s])) for c, s in v.items()} for k, v in vocab.items()},
+        equivalents=tuple(groups),
         files=tuple(str(p) for p in files),
     )
 

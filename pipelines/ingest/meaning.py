@@ -32,6 +32,9 @@ UNIT_SCALE: dict[str, float] = {"元": 1.0, "万元": 10_000.0, "千元": 1_000.
 MISSING_MARKS = frozenset({"无", "暂无", "不详", "未知", "/", "-", "—", "——", "空", "null", "none", "nan", "0"})
 """Values that stand for 'nothing' rather than a value (kept out of type confirmation)."""
 
+CATEGORY_MAX_LEN = 12
+"""Longest value still read as a category word when a column is recognised by its values."""
+
 _CJK_NAME = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•・.．\s]{2,12}$")
 _ID_LIKE = re.compile(r"^[\dXx*＊]{15,18}$|^\d(\.\d+)?[eE]\+?\d+$|^\d{6}\*+\d{2,4}[\dXx]?$")
 
@@ -64,6 +67,23 @@ def unit_scale(header: object) -> float:
     return UNIT_SCALE.get(unit, 1.0)
 
 
+Equivalents = tuple[tuple[str, str], ...]
+"""(variant, canonical) word pairs that mean the same in a header (类型 = 类别, 时间 = 日期), longest first."""
+
+
+def equivalents(groups: Iterable[Sequence[str]]) -> Equivalents:
+    """Pairs from groups of interchangeable header words (the first word of a group is canonical)."""
+    pairs = [(fold(v), fold(g[0])) for g in groups for v in g[1:] if fold(v) and fold(g[0])]
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
+def canonical(folded: str, equiv: Equivalents) -> str:
+    for variant, canon in equiv:
+        if variant in folded:
+            folded = folded.replace(variant, canon)
+    return folded
+
+
 @dataclass(frozen=True)
 class Words:
     """A field's header words, folded once."""
@@ -71,18 +91,26 @@ class Words:
     words: tuple[str, ...]
     avoid: tuple[str, ...] = ()
     weak: tuple[str, ...] = ()
+    equiv: Equivalents = ()
 
     @classmethod
-    def of(cls, words: Iterable[str], avoid: Iterable[str] = (), weak: Iterable[str] = ()) -> Words:
+    def of(
+        cls,
+        words: Iterable[str],
+        avoid: Iterable[str] = (),
+        weak: Iterable[str] = (),
+        equiv: Equivalents = (),
+    ) -> Words:
         def prep(ws: Iterable[str]) -> tuple[str, ...]:
-            return tuple(dict.fromkeys(w for w in (split_unit(fold(x))[0] for x in ws) if w))
+            return tuple(dict.fromkeys(w for w in (canonical(split_unit(fold(x))[0], equiv) for x in ws) if w))
 
-        return cls(prep(words), prep(avoid), prep(weak))
+        return cls(prep(words), prep(avoid), prep(weak), equiv)
 
 
 def header_score(header: object, words: Words) -> float:
     """How surely a header names the field (0 … 1)."""
     h, _ = split_unit(fold(header))
+    h = canonical(h, words.equiv)
     if not h:
         return 0.0
     best = 0.0
@@ -93,9 +121,12 @@ def header_score(header: object, words: Words) -> float:
             best = max(best, 0.55 + 0.45 * len(w) / len(h))
     if best and any(a in h for a in words.avoid):
         best *= 0.5
-    for w in words.weak:
-        if w in h:
-            best = max(best, 0.4 + 0.2 * len(w) / len(h))
+    if not best:
+        # a weak word (日期 for the source's own date, 人 for a person) names the field only when nothing
+        # better does; the values must then confirm it almost fully (see confirmed)
+        for w in words.weak:
+            if w in h and not any(a in h for a in words.avoid):
+                best = max(best, 0.45 + 0.25 * len(w) / len(h))
     return best
 
 
@@ -129,6 +160,18 @@ def value_fit(field_type: str, values: Sequence[object]) -> float | None:
     else:
         return None
     return ok / len(present)
+
+
+def vocab_fit(values: Sequence[object], table: list[tuple[str, str]]) -> float | None:
+    """Share of a column's distinct values that the field's vocabulary knows (None: no values)."""
+    distinct = sorted(set(_present(values)))
+    if not distinct or not table:
+        return None
+    # category values are short; a sentence that happens to contain a code word (a note saying 新增发放)
+    # does not make its column a category column
+    return sum(1 for v in distinct if len(v) <= CATEGORY_MAX_LEN and map_category(v, table) is not None) / len(
+        distinct
+    )
 
 
 def confirmed(score: float, fit: float | None) -> float:
