@@ -215,7 +215,7 @@ def _key(r: Record, fields: tuple[str, ...], written: bool) -> tuple:
         elif f == "name":
             parts.append(r.name_written if written else r.subject.name)
         else:
-            parts.append(r.values[f])
+            parts.append(r.values.get(f))  # a field the generator does not write (civil change) is blank
     return tuple(parts)
 
 

@@ -200,7 +200,7 @@ class Planner:
             kid = r.choice(kids)
             if r.random() < 0.5:
                 return [b.education(kid, self.in_month(), "在读", self.age[kid.person_id], town)]
-            return [b.education(kid, self.before_month(1, 3), "辍学", self.age[kid.person_id], town)]
+            return [b.education(kid, self.before_month(3, 6), "辍学", self.age[kid.person_id], town)]
         if rule_id == "DAB-001":
             who = r.choice(hh.members)
             if hit:
@@ -221,13 +221,13 @@ class Planner:
                 return None
             if rule_id == "EMP-001" and r.random() < 0.3:
                 return [make(r.choice(workers), self.in_month(), "就业登记")]
-            return [make(r.choice(workers), self.before_month(1, 4), r.choice(events))]
+            return [make(r.choice(workers), self.before_month(3, 6), r.choice(events))]
         if rule_id == "AST-001":
             if hit:
                 return [b.civil(head, self.in_month(), r.choice(PROGRAMMES_AID))]
             if r.random() < 0.5:
                 return [b.civil(head, self.in_month(), r.choice(("低保退出", "特困退出")))]
-            return [b.civil(head, self.before_month(1, 6), r.choice(PROGRAMMES_AID))]
+            return [b.civil(head, self.before_month(3, 8), r.choice(PROGRAMMES_AID))]
         if rule_id == "HOU-001":
             if hit:
                 return [
@@ -322,7 +322,7 @@ class Planner:
         if source == "civil_affairs":
             if wild or r.random() < 0.4:
                 return b.civil(
-                    s, self.before_month(1, 8) if not wild else self.in_month(), r.choice(PROGRAMMES_AID)
+                    s, self.before_month(3, 10) if not wild else self.in_month(), r.choice(PROGRAMMES_AID)
                 )
             return b.civil(
                 s, self.day(self.p.ytd_start, self.p.end), r.choice(("低保退出", "特困退出", "死亡火化"))
@@ -338,7 +338,7 @@ class Planner:
                 return b.education(s, self.before_month(1, 8), r.choice(("毕业", "转学", "休学")), age, town)
             if age >= 16:
                 return b.education(s, self.in_month(), r.choice(("辍学", "失学")), age, town)
-            return b.education(s, self.before_month(2, 8), "辍学", age, town)
+            return b.education(s, self.before_month(3, 9), "辍学", age, town)
         if source == "disability":
             if wild or r.random() < 0.3:
                 return b.disability(
@@ -349,13 +349,13 @@ class Planner:
             outcome = r.choice(("受伤", "受伤", "致残", "死亡"))
             if wild or not 16 <= age <= 60:
                 return b.public_security(s, self.in_month(), outcome)
-            return b.public_security(s, self.before_month(1, 10), outcome)
+            return b.public_security(s, self.before_month(3, 12), outcome)
         if source == "hrss":
             if wild:
                 return b.hrss(s, self.in_month(), "失业登记")
             if r.random() < 0.7:
                 return b.hrss(s, self.day(self.p.ytd_start, self.p.end), r.choice(("就业登记", "返乡")))
-            return b.hrss(s, self.before_month(1, 8), r.choice(("失业登记", "解除劳动合同")))
+            return b.hrss(s, self.before_month(3, 10), r.choice(("失业登记", "解除劳动合同")))
         if source == "housing":
             if wild:
                 return b.housing(s, self.in_month(), r.choice("CD"))

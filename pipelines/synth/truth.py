@@ -44,7 +44,7 @@ PLANTED_RULES: tuple[RuleSpec, ...] = (
     RuleSpec("ILL-001", "illness", "medical_insurance", "year_to_date", lambda r, p: True, "out_of_pocket", 5000, 20000),
     RuleSpec("ILL-002", "illness", "health", "period_month", lambda r, p: r.values["disease_category"] == "大病"),
     RuleSpec(
-        "SCH-001", "schooling", "education", "period_month",
+        "SCH-001", "schooling", "education", "last_3_months",
         lambda r, p: r.values["status"] in ("辍学", "失学")
         and r.person is not None and 6 <= age_at(r.person.birth, p.end) <= 15,
     ),
@@ -52,14 +52,14 @@ PLANTED_RULES: tuple[RuleSpec, ...] = (
     RuleSpec("DAB-001", "disability", "disability", "period_month", lambda r, p: r.values["grade"] in ("一级", "二级")),
     RuleSpec("IND-001", "industry", "agriculture", "last_3_months", lambda r, p: True, "loss", 10000, 30000),
     RuleSpec(
-        "EMP-001", "employment", "hrss", "period_month",
+        "EMP-001", "employment", "hrss", "last_3_months",
         lambda r, p: r.values["event"] in ("失业登记", "解除劳动合同") and _working_age(r, p),
     ),
     RuleSpec(
-        "ACC-001", "accident", "public_security", "period_month",
+        "ACC-001", "accident", "public_security", "last_3_months",
         lambda r, p: r.values["outcome"] in ("受伤", "致残", "死亡") and _working_age(r, p),
     ),
-    RuleSpec("AST-001", "assistance", "civil_affairs", "period_month",
+    RuleSpec("AST-001", "assistance", "civil_affairs", "last_3_months",
              lambda r, p: r.values["programme"] in ("低保", "特困", "临时救助")),
     RuleSpec("HOU-001", "housing", "housing", "last_12_months", lambda r, p: r.values["grade"] in ("C", "D")),
 )  # fmt: skip
@@ -103,7 +103,7 @@ CHECK_RULES_BY_SOURCE: dict[str, RuleSpec] = {r.source: r for r in CHECK_RULES}
 RULES: tuple[RuleSpec, ...] = (
     *PLANTED_RULES,
     RuleSpec(
-        "AST-002", "assistance", "civil_affairs", "period_month",
+        "AST-002", "assistance", "civil_affairs", "last_3_months",
         lambda r, p: r.values["programme"] == "死亡火化" and _working_age(r, p),
     ),
     *CHECK_RULES,
