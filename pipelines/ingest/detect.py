@@ -25,8 +25,8 @@ FOLDER_WEIGHT = 1.5
 NAME_WEIGHT = 1.0
 TOPIC_WEIGHT = 0.5
 MIN_FIT = 1.5
-"""Without a folder, name or title cue, headers must name this much of a source's own fields (summed
-confidence) for the file to be taken for it: one shared word (自付) is not a department."""
+"""To take a file away from the department its folder names, another source's headers must name this
+much of its own fields (summed confidence): one shared word (自付) is not a department."""
 MARGIN = 0.5
 """The best source must lead the next by this much (header confidence + cue weights), else: ambiguous."""
 _PERIOD_FOLDER = re.compile(r"^\d{4}-?\d{1,2}$")
@@ -72,10 +72,8 @@ def detect_source(sheets: list[RawSheet], path: Path, shown: str, lexicon: Lexic
     topic_hits = name_cues(f"{names} {titles}", lexicon.topics)
     by_folder, by_name, by_topic = _strongest(folder_cues), _strongest(name_hits), set(topic_hits)
 
-    candidates = list(DEPARTMENT_SOURCES)
-    if "registry" in by_folder | by_name:
-        candidates.insert(0, "registry")
-    scored: list[tuple[float, str, str]] = []
+    candidates = ["registry", *DEPARTMENT_SOURCES]
+    scored: list[tuple[float, str, str, float]] = []
     for name in candidates:
         source = get_source(name)
         best = (0.0, 0, False)
@@ -83,14 +81,17 @@ def detect_source(sheets: list[RawSheet], path: Path, shown: str, lexicon: Lexic
             best = max(best, source_fit(sheet.grid, source, lexicon), key=lambda f: (f[2], f[0], f[1]))
         distinctive, _, required = best
         cue = FOLDER_WEIGHT * (name in by_folder) + NAME_WEIGHT * (name in by_name) + TOPIC_WEIGHT * (name in by_topic)
-        if not required or (distinctive < MIN_FIT and cue <= 0):
+        if not required or (distinctive <= 0 and cue <= 0):
             continue
         why = [f"表头符合 {distinctive:.1f}"]
         if name in by_folder:
             why.append(f"文件夹“{folder}”")
         if name in by_name:
             why.append("文件名/标题")
-        scored.append((distinctive + cue, name, "，".join(why)))
+        scored.append((distinctive + cue, name, "，".join(why), distinctive))
+    if by_folder:
+        # the folder names a department: another source takes the file only if its headers clearly fit
+        scored = [t for t in scored if t[1] in by_folder or t[3] >= MIN_FIT]
     scored.sort(key=lambda t: (-t[0], candidates.index(t[1])))
     if not scored:
         named = sorted(by_folder | by_name)

@@ -18,6 +18,8 @@ import polars as pl
 from pipelines.ingest.errors import HeaderError, MissingColumnsError, NoHeaderError
 from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.meaning import (
+    ACCEPT,
+    SURE,
     Words,
     assign,
     category_table,
@@ -202,7 +204,9 @@ def read_header(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = No
         key = (c, types[name])
         if key not in fits:
             fits[key] = value_fit(types[name], body.get_column(c).to_list())
-        scores[(c, name)] = confirmed(s, fits[key])
+        # a header that is exactly a field's word keeps the column even when its values are damaged
+        # (the rows then quarantine with reasons); a contained word needs the values to agree
+        scores[(c, name)] = max(confirmed(s, fits[key]), ACCEPT) if s >= 1.0 else confirmed(s, fits[key])
     # a category column is also known by its values: 在读/辍学 under any header is a school status, and
     # a header that names the field over values its vocabulary does not know is less sure (业务类型 over
     # 新增/退出 is the change, not the programme); an ID column by its ID numbers (社会保障号码)
@@ -240,7 +244,8 @@ def source_fit(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = Non
         return (0.0, 0, False)
     named = {f: s for f, s in reading.columns.values()}
     required = all(f.name in named or f.name in _fallback_named(source, named) for f in source.fields if f.required)
-    distinctive = sum(s for f, s in named.items() if f not in COMMON_FIELDS)
+    # only surely read columns tell departments apart: a bare 日期 fits every source's date field
+    distinctive = sum(s for f, s in named.items() if f not in COMMON_FIELDS and s >= SURE)
     return (round(distinctive, 6), len(named), required)
 
 

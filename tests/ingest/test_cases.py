@@ -88,8 +88,7 @@ CASES = [
         "multi_sheet.xlsx",
         "medical_insurance",
         "loaded",
-        counts=(3, 2, 1, 0),
-        quarantine=((3, "settle_date", "必填项为空"),),
+        counts=(3, 3, 0, 0),  # a claim without 结算日期 loads: it is dated by its delivery (facts.py)
         extra={"sheets_ignored": {"填表说明", "旧表", "空白"}},
     ),
     Case(
@@ -112,8 +111,7 @@ CASES = [
         "tab_export.xls",
         "hrss",
         "loaded",
-        counts=(2, 1, 1, 0),
-        quarantine=((3, "event", "应为"),),
+        counts=(2, 2, 0, 0),  # an event word the vocabulary lacks loads as unknown, listed in the report
     ),
     Case(
         "no folder: the source is told from the headers",
@@ -137,7 +135,7 @@ CASES = [
         "medical_insurance",
         "refused",
         "missing_columns",
-        message_has=("missing_columns.csv", "结算日期", "closest header found: '结算日'", "个人负担"),
+        message_has=("missing_columns.csv", "个人自付", "closest header found: '个人负担比例'"),
     ),
     Case("zero bytes", "empty.csv", "health", "refused", "empty_file", message_has=("empty.csv",)),
     Case("only blank lines", "blank_lines.csv", "health", "refused", "empty_file"),

@@ -96,9 +96,9 @@ def test_file_without_a_header_is_refused_with_a_reason(con, tmp_path):
 
 def test_missing_required_column_names_the_accepted_headers(tmp_path):
     path = tmp_path / "x.csv"
-    path.write_text("姓名,身份证号,个人负担\n张三,1,2\n", encoding="utf-8")
+    path.write_text("姓名,身份证号,结算日期,总费用\n张三,1,2026-10-01,2\n", encoding="utf-8")
     grid = read_any(path)[0].grid
-    with pytest.raises(HeaderError, match="结算日期"):
+    with pytest.raises(HeaderError, match="个人自付"):
         find_header(grid, get_source("medical_insurance"), str(path))
 
 

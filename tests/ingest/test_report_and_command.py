@@ -71,7 +71,7 @@ def test_quality_report_per_department(tmp_path):
     assert ids[0] == ("文件", "缺失", "15位", "校验位错误", "被Excel损坏", "脱敏")
     assert ids[1][1:] == (1, 1, 1, 0, 1)
     refused = next(r for r in mi["文件汇总"].iter_rows(values_only=True) if r[2] == "拒收")
-    assert "缺少必填列" in refused[9] and "结算日期" in refused[9]
+    assert "缺少必填列" in refused[9] and "个人自付" in refused[9]
 
 
 def test_ingest_command_json_lines_and_exit_status(tmp_path):
