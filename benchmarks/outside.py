@@ -112,12 +112,7 @@ def run_layout(scenario: Path, english: bool, keep: bool, inbox: Path | None = N
         text=True,
     )
     print(score.stdout[-3000:])
-    ok = (
-        score.returncode == 0
-        and not refused
-        and not bad_q.get("planted")
-        and not bad_q.get("background")
-    )
+    ok = score.returncode == 0 and not refused and not bad_q.get("planted") and not bad_q.get("background")
     if not keep:
         shutil.rmtree(work, ignore_errors=True)
     return ok

@@ -80,7 +80,11 @@ def detect_source(sheets: list[RawSheet], path: Path, shown: str, lexicon: Lexic
         for sheet in data:
             best = max(best, source_fit(sheet.grid, source, lexicon), key=lambda f: (f[2], f[0], f[1]))
         distinctive, _, required = best
-        cue = FOLDER_WEIGHT * (name in by_folder) + NAME_WEIGHT * (name in by_name) + TOPIC_WEIGHT * (name in by_topic)
+        cue = (
+            FOLDER_WEIGHT * (name in by_folder)
+            + NAME_WEIGHT * (name in by_name)
+            + TOPIC_WEIGHT * (name in by_topic)
+        )
         if not required or (distinctive <= 0 and cue <= 0):
             continue
         why = [f"表头符合 {distinctive:.1f}"]
@@ -95,7 +99,11 @@ def detect_source(sheets: list[RawSheet], path: Path, shown: str, lexicon: Lexic
     scored.sort(key=lambda t: (-t[0], candidates.index(t[1])))
     if not scored:
         named = sorted(by_folder | by_name)
-        hint = f" (the folder or title names {', '.join(named)} but its required columns are missing)" if named else ""
+        hint = (
+            f" (the folder or title names {', '.join(named)} but its required columns are missing)"
+            if named
+            else ""
+        )
         if len(by_folder) == 1:
             # the folder says which department; let the header check say what is missing
             (only,) = by_folder

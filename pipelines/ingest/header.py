@@ -103,7 +103,9 @@ def _labels(grid: pl.DataFrame) -> list[str]:
     return [c for c in grid.columns if c != "row_no"]
 
 
-def _candidates(top: dict, below: dict | None, cols: list[str]) -> tuple[dict[str, list[str]], dict[str, str]]:
+def _candidates(
+    top: dict, below: dict | None, cols: list[str]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Column → header texts to try, and column → shown text, for one row or a pair of rows.
 
     In a pair, the lower cell names the column on its own or joined to the group above it (carried
@@ -243,7 +245,9 @@ def source_fit(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = Non
     if reading is None:
         return (0.0, 0, False)
     named = {f: s for f, s in reading.columns.values()}
-    required = all(f.name in named or f.name in _fallback_named(source, named) for f in source.fields if f.required)
+    required = all(
+        f.name in named or f.name in _fallback_named(source, named) for f in source.fields if f.required
+    )
     # only surely read columns tell departments apart: a bare 日期 fits every source's date field
     distinctive = sum(s for f, s in named.items() if f not in COMMON_FIELDS and s >= SURE)
     return (round(distinctive, 6), len(named), required)
@@ -285,7 +289,9 @@ def find_header(grid: pl.DataFrame, source: Source, where: str, lexicon: Lexicon
     unknown = tuple(t for c, t in texts.items() if c not in mapping)
     named = set(mapping.values())
     missing = [
-        f for f in source.fields if f.required and f.name not in named and f.name not in _fallback_named(source, confidence)
+        f
+        for f in source.fields
+        if f.required and f.name not in named and f.name not in _fallback_named(source, confidence)
     ]
     if missing:
         found = [t for t in texts.values() if t]
@@ -317,16 +323,14 @@ def find_header(grid: pl.DataFrame, source: Source, where: str, lexicon: Lexicon
             found=tuple(t for t in texts.values() if t),
         )
     types = {f.name: f.type for f in source.fields}
-    scales = {}
-    for c, f in mapping.items():
-        if types[f] == "amount":
+    scales: dict[str, float] = {}
+    for c, name in mapping.items():
+        if types[name] == "amount":
             factor = max((unit_scale(o) for o in reading.cands.get(c, [])), default=1.0)
             if factor != 1.0:
-                scales[f] = factor
+                scales[name] = factor
     title_rows = grid.head(reading.pos)
-    title = " ".join(
-        str(v) for row in title_rows.drop("row_no").iter_rows() for v in row if v is not None
-    )
+    title = " ".join(str(v) for row in title_rows.drop("row_no").iter_rows() for v in row if v is not None)
     return HeaderMap(
         header_row_no=int(last["row_no"]),
         columns=mapping,

@@ -106,6 +106,12 @@ def ingest_all(
     lexicon = load_lexicon(settings.county_dir)
     for source, path in discover(settings, period):
         accounts += ingest_paths(
-            con, [path], source, period=period, display_root=settings.data_dir, on_file=on_file, lexicon=lexicon
+            con,
+            [path],
+            source,
+            period=period,
+            display_root=settings.data_dir,
+            on_file=on_file,
+            lexicon=lexicon,
         )
     return accounts

@@ -56,7 +56,9 @@ def _read(path: Path) -> dict[str, Any]:
         raise LexiconError(f"{path}: expected sections {', '.join(SECTIONS)} at the top level")
     unknown = set(data) - set(SECTIONS)
     if unknown:
-        raise LexiconError(f"{path}: unknown section(s) {sorted(unknown)}; sections are {', '.join(SECTIONS)}")
+        raise LexiconError(
+            f"{path}: unknown section(s) {sorted(unknown)}; sections are {', '.join(SECTIONS)}"
+        )
     return data
 
 
@@ -79,23 +81,29 @@ def _merge(files: list[Path]) -> Lexicon:
         for i, group in enumerate(data.get("equivalents") or []):
             groups.append(tuple(_strings(group, f"{path}: equivalents[{i}]")))
         for key, target in (("departments", departments), ("topics", topics)):
-            for source, words in (data.get(key) or {}).items():
+            for source, listed in (data.get(key) or {}).items():
                 if source not in ALL_SOURCES:
-                    raise LexiconError(f"{path}: {key}.{source}: unknown source; known: {', '.join(ALL_SOURCES)}")
-                target.setdefault(source, []).extend(_strings(words, f"{path}: {key}.{source}"))
+                    raise LexiconError(
+                        f"{path}: {key}.{source}: unknown source; known: {', '.join(ALL_SOURCES)}"
+                    )
+                target.setdefault(source, []).extend(_strings(listed, f"{path}: {key}.{source}"))
         for source, fields in (data.get("fields") or {}).items():
             if source != "common" and source not in ALL_SOURCES:
-                raise LexiconError(f"{path}: fields.{source}: unknown source; known: common, {', '.join(ALL_SOURCES)}")
-            for name, words in (fields or {}).items():
+                raise LexiconError(
+                    f"{path}: fields.{source}: unknown source; known: common, {', '.join(ALL_SOURCES)}"
+                )
+            for name, listed in (fields or {}).items():
                 if source != "common" and name not in get_source(source).field_names:
                     raise LexiconError(
                         f"{path}: fields.{source}.{name}: {source} has no field {name!r}; "
                         f"it has {get_source(source).field_names}"
                     )
-                extra.setdefault((source, name), []).extend(_strings(words, f"{path}: fields.{source}.{name}"))
+                extra.setdefault((source, name), []).extend(
+                    _strings(listed, f"{path}: fields.{source}.{name}")
+                )
         for key, target in (("avoid", avoid), ("generic", generic)):
-            for name, words in (data.get(key) or {}).items():
-                target.setdefault(name, []).extend(_strings(words, f"{path}: {key}.{name}"))
+            for name, listed in (data.get(key) or {}).items():
+                target.setdefault(name, []).extend(_strings(listed, f"{path}: {key}.{name}"))
         for qualified, codes in (data.get("vocab") or {}).items():
             source, _, name = str(qualified).partition(".")
             if source not in ALL_SOURCES or name not in get_source(source).field_names:
@@ -103,8 +111,8 @@ def _merge(files: list[Path]) -> Lexicon:
             if not isinstance(codes, dict):
                 raise LexiconError(f"{path}: vocab.{qualified}: expected code: [synonyms]")
             table = vocab.setdefault((source, name), {})
-            for code, words in codes.items():
-                table.setdefault(str(code), []).extend(_strings(words, f"{path}: vocab.{qualified}.{code}"))
+            for code, listed in codes.items():
+                table.setdefault(str(code), []).extend(_strings(listed, f"{path}: vocab.{qualified}.{code}"))
     words: dict[tuple[str, str], tuple[str, ...]] = {}
     for source in ALL_SOURCES:
         # common words describe department lists; the registry export has its own national headers

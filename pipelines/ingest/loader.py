@@ -34,12 +34,12 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 
+from pipelines.ingest.detect import detect_source
 from pipelines.ingest.errors import (
     HeaderError,
     IngestError,
     MissingColumnsError,
 )
-from pipelines.ingest.detect import detect_source
 from pipelines.ingest.header import HeaderMap, find_header
 from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.readers import RawSheet, read_any

@@ -29,7 +29,9 @@ _FOLD_DROP = re.compile(r"[\s*＊:：、_\-—]+")
 _UNIT = re.compile(r"[(\[【{<]([^)\]】}>]*)[)\]】}>]$")
 UNIT_SCALE: dict[str, float] = {"元": 1.0, "万元": 10_000.0, "千元": 1_000.0, "百元": 100.0, "亿元": 1e8}
 """A unit named in a header (（万元）) scales amounts to yuan."""
-MISSING_MARKS = frozenset({"无", "暂无", "不详", "未知", "/", "-", "—", "——", "空", "null", "none", "nan", "0"})
+MISSING_MARKS = frozenset(
+    {"无", "暂无", "不详", "未知", "/", "-", "—", "——", "空", "null", "none", "nan", "0"}
+)
 """Values that stand for 'nothing' rather than a value (kept out of type confirmation)."""
 
 CATEGORY_MAX_LEN = 12
@@ -102,7 +104,9 @@ class Words:
         equiv: Equivalents = (),
     ) -> Words:
         def prep(ws: Iterable[str]) -> tuple[str, ...]:
-            return tuple(dict.fromkeys(w for w in (canonical(split_unit(fold(x))[0], equiv) for x in ws) if w))
+            return tuple(
+                dict.fromkeys(w for w in (canonical(split_unit(fold(x))[0], equiv) for x in ws) if w)
+            )
 
         return cls(prep(words), prep(avoid), prep(weak), equiv)
 
@@ -169,9 +173,9 @@ def vocab_fit(values: Sequence[object], table: list[tuple[str, str]]) -> float |
         return None
     # category values are short; a sentence that happens to contain a code word (a note saying 新增发放)
     # does not make its column a category column
-    return sum(1 for v in distinct if len(v) <= CATEGORY_MAX_LEN and map_category(v, table) is not None) / len(
-        distinct
-    )
+    return sum(
+        1 for v in distinct if len(v) <= CATEGORY_MAX_LEN and map_category(v, table) is not None
+    ) / len(distinct)
 
 
 def confirmed(score: float, fit: float | None) -> float:

@@ -45,6 +45,33 @@ FILE_HEADERS = ("数据来源", "文件", "状态", "读取", "入库", "未变"
 QUARANTINE_HEADERS = ("文件", "工作表", "行号", "列", "值", "原因")
 IGNORED_HEADERS = ("文件", "工作表", "行号", "原因")
 ID_HEADERS = ("文件", *ID_PROBLEM_ZH.values())
+UNKNOWN_HEADERS = ("文件", "字段", "原表头", "取值", "行数", "处理")
+COLUMN_HEADERS = ("文件", "原表头", "识别为", "可信度", "单位换算")
+UNKNOWN_HINT = (
+    "词表中没有该取值：已按原文入库，规则按“未知”处理；如为常用说法，请加入 county/lexicon.yaml 的 vocab"
+)
+UNPARSED_HINT = "无法识别为日期或数值：已入库为空值；请按 2026-10-05 或纯数字填报"
+
+
+def _field_label(source: str, field: str) -> str:
+    if source in ALL_SOURCES:
+        try:
+            return get_source(source).field(field).label
+        except KeyError:
+            pass
+    return field
+
+
+def _unknown_rows(source: str, file: str, unknown: dict, columns: dict) -> list[list]:
+    """One row per (field, value) the file carried that the vocabulary or the parsers did not know."""
+    out = []
+    types = {f.name: f.type for f in get_source(source).fields} if source in ALL_SOURCES else {}
+    for field in sorted(unknown):
+        header = str(columns.get(field, {}).get("header", ""))
+        hint = UNPARSED_HINT if types.get(field) in ("date", "amount", "int") else UNKNOWN_HINT
+        for value, n in unknown[field].items():
+            out.append([file, _field_label(source, field), header, value, int(n), hint])
+    return out
 
 
 def _department(source: str) -> str:
@@ -81,7 +108,8 @@ def write_quality_reports(con: duckdb.DuckDBPyConnection, out_dir: Path, period:
         "SELECT batch_id, source, file, status, coalesce(category, ''), coalesce(message, ''),"
         " coalesce(rows_read, 0), coalesce(rows_loaded, 0), coalesce(rows_unchanged, 0),"
         " coalesce(rows_changed, 0), coalesce(rows_quarantined, 0), coalesce(rows_ignored, 0),"
-        " coalesce(sheets_ignored, '{}'), coalesce(id_problems, '{}')"
+        " coalesce(sheets_ignored, '{}'), coalesce(id_problems, '{}'), coalesce(unknown_values, '{}'),"
+        " coalesce(column_map, '{}')"
         " FROM meta.batches WHERE period = ? ORDER BY source, file, batch_id",
         params=[period],
     ).fetchall()
@@ -110,6 +138,8 @@ def write_quality_reports(con: duckdb.DuckDBPyConnection, out_dir: Path, period:
         file_rows = []
         id_rows = []
         sheet_notes = []
+        unknown_rows: list[list] = []
+        column_rows: list[list] = []
         for b in rows:
             (_, source, file, status, category, message, read, loaded, unchanged, changed, quar, ign) = b[:12]
             note = ""
@@ -136,6 +166,17 @@ def write_quality_reports(con: duckdb.DuckDBPyConnection, out_dir: Path, period:
                 id_rows.append([file, *(int(problems.get(k, 0)) for k in ID_PROBLEM_ZH)])
             for sheet, why in json.loads(b[12] or "{}").items():
                 sheet_notes.append([file, sheet, "", why.split(" | ")[0]])
+            unknown_rows += _unknown_rows(source, file, json.loads(b[14] or "{}"), json.loads(b[15] or "{}"))
+            for field, how in sorted(json.loads(b[15] or "{}").items()):
+                column_rows.append(
+                    [
+                        file,
+                        str(how.get("header", "")),
+                        _field_label(source, field),
+                        float(how.get("confidence", 0.0)),
+                        "" if float(how.get("scale", 1.0)) == 1.0 else f"×{float(how.get('scale', 1.0)):g}",
+                    ]
+                )
         ws = wb.add_worksheet("文件汇总")
         _write_table(wb, ws, FILE_HEADERS, file_rows, (18, 40, 14, 8, 8, 8, 8, 8, 8, 60))
         ws = wb.add_worksheet("隔离行")
@@ -144,6 +185,10 @@ def write_quality_reports(con: duckdb.DuckDBPyConnection, out_dir: Path, period:
         _write_table(wb, ws, IGNORED_HEADERS, [list(r) for r in ignored] + sheet_notes, (40, 12, 8, 40))
         ws = wb.add_worksheet("身份证号问题")
         _write_table(wb, ws, ID_HEADERS, id_rows, (40, 10, 10, 12, 14, 10))
+        ws = wb.add_worksheet("未识别取值")
+        _write_table(wb, ws, UNKNOWN_HEADERS, unknown_rows, (40, 14, 20, 24, 8, 70))
+        ws = wb.add_worksheet("表头识别")
+        _write_table(wb, ws, COLUMN_HEADERS, column_rows, (40, 24, 20, 10, 10))
         ws = wb.add_worksheet("说明")
         notes = [
             ["读取 = 入库 + 未变 + 更新 + 隔离 + 忽略（表头以下的每一行都有去向）"],
@@ -153,6 +198,10 @@ def write_quality_reports(con: duckdb.DuckDBPyConnection, out_dir: Path, period:
             ["隔离：未通过校验的行，见“隔离行”工作表，请按原因核对后重新报送"],
             ["忽略：空行、合计行、表尾说明、文件内重复行及非数据工作表，见“忽略行”工作表"],
             ["身份证号问题：被Excel损坏指身份证号以数值格式保存导致末几位丢失，请将该列设为文本后重新导出"],
+            ["未识别取值：类别取值不在词表中、或日期与数值无法识别的单元格；这些行已入库，不会丢失"],
+            [
+                "表头识别：每一列按含义识别为哪个字段及可信度（1.0 为标准表头）；表头带（万元）等单位时已换算为元"
+            ],
         ]
         _write_table(wb, ws, ("说明",), notes, (110,))
         wb.close()

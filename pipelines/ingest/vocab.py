@@ -29,7 +29,9 @@ def _lookup(values: list[str], table: list[tuple[str, str]]) -> dict[str, str | 
     return {v: map_category(v, table) for v in values}
 
 
-def categorise(frame: pl.DataFrame, source: Source, lexicon: Lexicon) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
+def categorise(
+    frame: pl.DataFrame, source: Source, lexicon: Lexicon
+) -> tuple[pl.DataFrame, dict[str, dict[str, int]]]:
     """Replace each enum field's text by its code (raw text in `<field>_raw`); returns the frame and,
     per field, the unknown values with their row counts (most frequent first)."""
     unknown: dict[str, dict[str, int]] = {}

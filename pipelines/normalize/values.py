@@ -9,10 +9,11 @@ _EXCEL_EPOCH = pl.date(1899, 12, 30)  # Excel's day 0 (it counts the phantom 190
 
 def parse_date_expr(text: pl.Expr) -> pl.Expr:
     """Text → Date, accepting 2026-11-03, 2026/11/3, 2026.11.3, 2026年11月3日, 20261103,
-    an Excel serial number (46329) and datetime text (2026-11-03 08:00:00). Null when unrecognised."""
+    an Excel serial number (46329) and datetime text (2026-11-03 08:00:00, 2026年11月3日14:30).
+    Null when unrecognised."""
     s = text.cast(pl.String).str.normalize("NFKC").str.strip_chars()
     dashed = (
-        s.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+        s.str.replace(r"(\s+|T|日)\d{1,2}[:：]\d{2}([:：]\d{2}(\.\d+)?)?$", "")
         .str.replace_all(r"[年月/.]", "-")
         .str.replace(r"日$", "")
     )

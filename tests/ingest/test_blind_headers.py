@@ -19,13 +19,19 @@ from pipelines.ingest.meaning import fold
 from schemas import get_source
 
 CASES = Path(__file__).parent / "cases" / "blind_headers.json"
-WORDINGS: dict[str, list[str]] = {k: v for k, v in json.loads(CASES.read_text("utf-8")).items() if k != "_note"}
+WORDINGS: dict[str, list[str]] = {
+    k: v for k, v in json.loads(CASES.read_text("utf-8")).items() if k != "_note"
+}
 
 DATE = ["2026-10-05", "2026/10/12", "20261020"]
 MONEY = ["1234.50", "880", "12,000.00"]
 MEANINGS: dict[str, tuple[str, str, list[str]]] = {
     "person name": ("medical_insurance", "name", ["张伟", "李秀英", "王芳"]),
-    "ID number": ("medical_insurance", "id_number", ["341722199001011235", "34172219851212002X", "341722196003134438"]),
+    "ID number": (
+        "medical_insurance",
+        "id_number",
+        ["341722199001011235", "34172219851212002X", "341722196003134438"],
+    ),
     "address": ("health", "address", ["石台县仁里镇仁里村3组", "七都镇高路亭村", "仙寓镇鹿坦村2组"]),
     "claim settlement date": ("medical_insurance", "settle_date", DATE),
     "admission date": ("medical_insurance", "admission_date", DATE),
@@ -60,7 +66,11 @@ MEANINGS: dict[str, tuple[str, str, list[str]]] = {
     "incident type": ("public_security", "event_type", ["道路交通事故", "刑事案件", "道路交通事故"]),
     "incident time": ("public_security", "event_date", DATE),
     "casualty outcome": ("public_security", "outcome", ["死亡", "重伤", "未受伤"]),
-    "registration category (employment/unemployment)": ("hrss", "event", ["失业登记", "就业登记", "就业登记"]),
+    "registration category (employment/unemployment)": (
+        "hrss",
+        "event",
+        ["失业登记", "就业登记", "就业登记"],
+    ),
     "registration date": ("hrss", "event_date", DATE),
     "employer": ("hrss", "employer", ["石台县某建材公司", "池州某服装厂", "个体经营"]),
     "house appraisal date": ("housing", "appraisal_date", DATE),

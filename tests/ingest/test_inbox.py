@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.ingest.detect import detect_source
 from pipelines.ingest.errors import AmbiguousSourceError, UnknownSourceError
 from pipelines.ingest.inbox import discover, ingest_all
-from pipelines.ingest.detect import detect_source
 from pipelines.ingest.lexicon import load_lexicon
 from pipelines.ingest.readers import read_any
 from pipelines.settings import Settings

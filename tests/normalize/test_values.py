@@ -18,6 +18,10 @@ from pipelines.normalize.values import parse_amount_expr, parse_date_expr
         "2026-11-03 08:30:00",
         "2026.11.03",
         "２０２６-１１-０３",
+        "2026/11/3 9:05",
+        "2026年11月3日 14:30",
+        "2026年11月3日14:30",
+        "2026-11-03T08:30:00",
     ],
 )
 def test_dates_in_every_format_departments_use(text):

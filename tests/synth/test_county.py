@@ -74,7 +74,9 @@ def test_extract_headers_are_accepted_aliases(county):
         assert {f.name for f in src.fields if f.required} <= set(HEADERS[source]), source
         words = source_words(src, lexicon)
         for name, header in HEADERS[source].items():
-            assert header_score(header, words[name]) >= ACCEPT, f"{source}.{name}: {header!r} does not read as {name}"
+            assert header_score(header, words[name]) >= ACCEPT, (
+                f"{source}.{name}: {header!r} does not read as {name}"
+            )
         for path in county.extracts[source]:
             frame = read_raw(path)
             written = [v for v in frame.row(header_row(path, frame)) if v is not None]

@@ -165,7 +165,8 @@ def write_all(out: Path) -> None:
     # whole-file failures
     (out / "unknown_source.csv").write_text("品名,数量,单价\n化肥,10,120\n", encoding="utf-8")
     (out / "missing_columns.csv").write_text(
-        f"参保人姓名,公民身份号码,结算日,总费用,个人负担比例\n张三,{ID_A},2026-11-03,100,50%\n", encoding="utf-8"
+        f"参保人姓名,公民身份号码,结算日,总费用,个人负担比例\n张三,{ID_A},2026-11-03,100,50%\n",
+        encoding="utf-8",
     )
     (out / "empty.csv").write_bytes(b"")
     (out / "blank_lines.csv").write_text("\n\n  \n", encoding="utf-8")
