@@ -1,5 +1,5 @@
 """Header wordings written by someone who had not read our lexicon (from domain.md and general
-knowledge of county forms, tests/ingest/cases/blind_headers.json) still map to the right field.
+knowledge of county forms, tests/ingest/blind/header_wordings.json) still map to the right field.
 
 Each wording is put in a small sheet beside a name and an ID column, with a few plausible values
 below, and read the way the loader reads a department file. The wordings that contain no lexicon word
@@ -18,7 +18,7 @@ from pipelines.ingest.lexicon import load_lexicon
 from pipelines.ingest.meaning import fold
 from schemas import get_source
 
-CASES = Path(__file__).parent / "cases" / "blind_headers.json"
+CASES = Path(__file__).parent / "blind" / "header_wordings.json"
 WORDINGS: dict[str, list[str]] = {
     k: v for k, v in json.loads(CASES.read_text("utf-8")).items() if k != "_note"
 }
