@@ -58,26 +58,13 @@ def prepare_persons(raw: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_registry_file(path: Path) -> pl.DataFrame:
-    """A registry export (XLSX/CSV) read with the ingest readers and the registry's header aliases,
-    as prepared persons (for ad hoc matching with --registry, without a warehouse)."""
-    from pipelines.ingest.header import find_header
-    from pipelines.ingest.readers import read_any
-    from schemas import get_source
+    """A registry export (XLSX/CSV) read by the same reader, header mapping, validation and typing as
+    the monthly ingest (pipelines.ingest.loader.read_typed), as prepared persons: for ad hoc matching
+    with --registry, without a warehouse."""
+    from pipelines.ingest.loader import read_typed
 
-    source = get_source("registry")
-    frames = []
-    for sheet in read_any(path):
-        header = find_header(sheet.grid, source, f"{path}:{sheet.sheet}")
-        body = sheet.grid.filter(pl.col("row_no") > header.header_row_no)
-        frame = body.select(pl.col("row_no"), *[pl.col(c).alias(f) for c, f in header.columns.items()])
-        if "household_id" in frame.columns:
-            frame = frame.filter(pl.col("household_id").is_not_null())
-        frames.append(frame)
-    raw = pl.concat(frames, how="diagonal_relaxed")
-    for c in ("household_id", "name", "id_number", "township", "village", "group"):
-        if c not in raw.columns:
-            raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(c))
-    return prepare_persons(raw)
+    typed, _ = read_typed(path, "registry")
+    return prepare_persons(typed)
 
 
 def build_core(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

@@ -457,6 +457,32 @@ def load_file(
     return account
 
 
+def read_typed(
+    path: Path, source_name: str, *, lexicon: Lexicon | None = None, shown: str | None = None
+) -> tuple[pl.DataFrame, FileAccount]:
+    """Read one file the way the monthly ingest does (readers, header by meaning, validation, typing,
+    vocabularies) without a warehouse: the typed valid rows and the account of every row. The one
+    table reader behind `dixian match --registry FILE` and the ingest itself. Raises IngestError for a
+    file that cannot be read at all."""
+    path = Path(path)
+    shown = shown or str(path)
+    lexicon = lexicon or load_lexicon()
+    source = get_source(source_name)
+    account = FileAccount(source=source_name, file=shown, sha256="")
+    sheets = read_any(path)
+    typed_parts, quarantine_parts, ignored_parts = _read_sheets(
+        sheets, source, shown, "adhoc", account, [], [], lexicon
+    )
+    typed = pl.concat(typed_parts, how="vertical_relaxed").drop("_content", "_key")
+    quarantined = pl.concat(quarantine_parts) if quarantine_parts else pl.DataFrame()
+    account.rows_quarantined = (
+        quarantined.select("sheet", "row_no").unique().height if quarantined.height else 0
+    )
+    account.rows_ignored = pl.concat(ignored_parts).height
+    account.rows_loaded = typed.height
+    return typed, account
+
+
 def _read_sheets(
     sheets: list[RawSheet],
     source: Source,

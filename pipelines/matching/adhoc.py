@@ -6,14 +6,17 @@ of the input that already has one of those names keeps it, and the appended one 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.ingest.header import HEADER_SCAN_ROWS, fold_header
+from pipelines.ingest.header import HEADER_SCAN_ROWS
+from pipelines.ingest.lexicon import load_lexicon
+from pipelines.ingest.meaning import ACCEPT, Words, header_score
 from pipelines.matching.matcher import match_rows_detailed
-from schemas.common import ADDRESS_ALIASES, ID_ALIASES, NAME_ALIASES
+from schemas.common import ID_ALIASES, NAME_ALIASES
 
 APPENDED = (
     "person_id",
@@ -29,6 +32,7 @@ APPENDED = (
 CLASH_SUFFIX = "_match"
 BIRTH_ALIASES = ("出生日期", "出生年月日", "出生年月", "生日", "出生时间")
 OUTPUT_SUFFIXES = (".xlsx", ".csv", ".parquet")
+MAX_HEADER_LEN = 20
 
 
 class AdhocInputError(Exception):
@@ -64,17 +68,29 @@ def _unique_headers(texts: list[str | None]) -> list[str]:
     return out
 
 
-def _role_of(header: str) -> str | None:
-    folded = fold_header(header)
-    for role, aliases in (
-        ("id_number", ID_ALIASES),
-        ("name", NAME_ALIASES),
-        ("address", ADDRESS_ALIASES),
-        ("birth_date", BIRTH_ALIASES),
-    ):
-        if folded in {fold_header(a) for a in aliases}:
-            return role
-    return None
+@functools.lru_cache(maxsize=1)
+def _role_words() -> dict[str, Words]:
+    """The person columns of any list, read by meaning with the lexicon's common words (the same
+    words the department ingest uses), plus the birth date."""
+    lexicon = load_lexicon()
+    common = lexicon.words
+    medical = {r: common.get(("medical_insurance", r), ()) for r in ("name", "id_number", "address")}
+    return {
+        "id_number": Words.of(medical["id_number"], lexicon.avoid.get("id_number", ())),
+        "name": Words.of(medical["name"], lexicon.avoid.get("name", ())),
+        "address": Words.of(medical["address"], lexicon.avoid.get("address", ())),
+        "birth_date": Words.of(BIRTH_ALIASES),
+    }
+
+
+def _role_of(header: str, words: dict[str, Words] | None = None) -> str | None:
+    """The role a header plays (id_number / name / address / birth_date): the best-scoring one at or
+    above the acceptance score, or None."""
+    if len(str(header)) > MAX_HEADER_LEN:  # a title line that mentions 身份证号 is not a header
+        return None
+    words = words or _role_words()
+    scored = sorted(((header_score(header, w), role) for role, w in words.items()), reverse=True)
+    return scored[0][1] if scored and scored[0][0] >= ACCEPT else None
 
 
 def read_input(path: Path, id_col: str | None = None, name_col: str | None = None) -> AdhocInput:
@@ -122,7 +138,7 @@ def read_input(path: Path, id_col: str | None = None, name_col: str | None = Non
     raise AdhocInputError(
         path,
         "neither an ID number column nor a name column was found | 未找到身份证号列或姓名列; "
-        f"accepted ID headers: {'/'.join(ID_ALIASES)}; name headers: {'/'.join(NAME_ALIASES)}; "
+        f"ID headers read like {'/'.join(ID_ALIASES[:4])}…; name headers like {'/'.join(NAME_ALIASES[:4])}…; "
         "or name them with --id-col / --name-col",
     )
 

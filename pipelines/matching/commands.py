@@ -65,7 +65,13 @@ def match(
         console.print(f"[red]✗[/] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
     if registry is not None:
-        persons = read_registry_file(registry)
+        from pipelines.ingest.errors import IngestError
+
+        try:
+            persons = read_registry_file(registry)
+        except IngestError as exc:
+            console.print(f"[red]✗[/] --registry {registry}: {exc.detail} | 登记名册无法读取", soft_wrap=True)
+            raise typer.Exit(2) from exc
     else:
         settings = _settings()
         if not settings.warehouse.exists():

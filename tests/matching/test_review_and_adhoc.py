@@ -176,3 +176,29 @@ def test_review_export_decide_import_next_run(tmp_path, monkeypatch, app):
         ).fetchall()
         assert got == [("P2", "matched", "review_decision")]
         assert warehouse.fetch_one(con, "SELECT count(*) FROM link.review WHERE source='health'")[0] == 0
+
+
+def test_adhoc_registry_file_with_text_dates_and_other_headers(app, tmp_path):
+    """--registry FILE goes through the ingest's typed reader: text birth dates, 家庭成员姓名 / 身份证号码
+    wordings and a title row (the crash "casting from string to date" was this path)."""
+    reg = tmp_path / "农户信息.csv"
+    rows = "\n".join(
+        f"{pid},{hid},{name},{idn},男,1980/5/6,户主,仁里镇,仁里村,1组" for pid, hid, name, idn, *_ in REGISTRY
+    )
+    reg.write_text(
+        "防返贫监测对象及农户信息（导出）\n人员编号,户编号,家庭成员姓名,身份证号码,性别,出生日期,与户主关系,乡(镇),行政村,村民小组\n"
+        + rows
+        + "\n",
+        encoding="utf-8",
+    )
+    src = tmp_path / "名单.csv"
+    src.write_text(f"患者姓名,公民身份号码\n陈明,{CM}\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    res = CliRunner().invoke(app, ["match", str(src), "--registry", str(reg), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    result = pl.read_csv(out, infer_schema=False)
+    assert result.get_column("match_status").to_list() == ["matched"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("品名,数量\n化肥,1\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["match", str(src), "--registry", str(bad), "--out", str(out)])
+    assert res.exit_code == 2 and "登记名册无法读取" in res.output
