@@ -1,4 +1,5 @@
-"""`dixian ingest PATH... [--source NAME] [--json]`: load department files by hand, same code as the flow.
+"""`dixian ingest PATH... [--source NAME] [--json]`: load department files by hand, same code as the flow;
+`dixian sources map FILE`: propose a column mapping for the officer to confirm once.
 
 Registered by pipelines.cli through COMMAND_MODULES; heavy imports stay inside the command so that
 `dixian --help` stays fast.
@@ -12,13 +13,15 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
+    register_sources(app)
+
     @app.command("ingest")
     def ingest(
         paths: list[Path] = typer.Argument(..., help="Files or folders to load (a folder: its files)."),
         source: str | None = typer.Option(
             None,
             "--source",
-            help="Source name (medical_insurance, …). Default: the parent folder's name, else the headers.",
+            help="Source name (medical_insurance, …). Default: read from the folder, names, title and headers.",
         ),
         period: str | None = typer.Option(
             None, help="Period YYYY-MM the files belong to (default: this month)."
@@ -60,8 +63,18 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 print(json.dumps(account.to_json(), ensure_ascii=False), flush=True)
 
+        from pipelines.ingest.lexicon import load_lexicon
+
         with wh.connect(settings.warehouse) as con:
-            accounts = ingest_paths(con, paths, source, period=p, on_file=emit)
+            accounts = ingest_paths(
+                con,
+                paths,
+                source,
+                period=p,
+                on_file=emit,
+                lexicon=load_lexicon(settings.county_dir),
+                county_dir=settings.county_dir,
+            )
         if not as_json:
             t = Table(title=f"数据接收 / ingest — {p}")
             numbers = ("read", "loaded", "unchanged", "changed", "quarantined", "ignored")
@@ -82,3 +95,79 @@ def register(app: typer.Typer) -> None:
                     console.print(f"[red]✗ 未入库 / refused[/] {a.category}: {a.message}", soft_wrap=True)
         if any(a.status == "refused" for a in accounts):
             raise typer.Exit(1)
+
+
+def register_sources(app: typer.Typer) -> None:
+    sources = typer.Typer(
+        help="Department sources: how files are recognised. 数据来源与表头对应。", no_args_is_help=True
+    )
+    app.add_typer(sources, name="sources")
+
+    @sources.command("map")
+    def map_file(
+        file: Path = typer.Argument(..., help="A department file (CSV/XLSX/XLS)."),
+        source: str | None = typer.Option(None, "--source", help="The source, if you know it."),
+        data_dir: Path | None = typer.Option(None, help="Data folder (default ./data or $DIXIAN_DATA)."),
+    ) -> None:
+        """Write a mapping proposal (department, each header → field with confidence and samples) into
+        <data>/county/mappings/ to correct once and confirm. 生成表头对应建议，核对后确认。"""
+        from pipelines.ingest.detect import detect_source
+        from pipelines.ingest.errors import IngestError
+        from pipelines.ingest.header import HeaderMap, find_header, read_header
+        from pipelines.ingest.lexicon import load_lexicon
+        from pipelines.ingest.mappings import proposal, write_proposal
+        from pipelines.ingest.readers import read_any
+        from pipelines.settings import Settings
+        from schemas import ALL_SOURCES, get_source
+
+        if not file.is_file():
+            raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
+        if source is not None and source not in ALL_SOURCES:
+            raise typer.BadParameter(
+                f"unknown source {source!r}; known: {', '.join(ALL_SOURCES)}", param_hint="--source"
+            )
+        settings = Settings.load(data_dir=data_dir)
+        lexicon = load_lexicon(settings.county_dir)
+        try:
+            sheets = read_any(file)
+        except IngestError as exc:
+            typer.echo(f"✗ {file}: {exc.detail}", err=True)
+            raise typer.Exit(2) from exc
+        reason, candidates = "requested with dixian sources map", ()
+        if source is None:
+            try:
+                found = detect_source(sheets, file, str(file), lexicon)
+                source, reason = found.source, found.reason
+            except IngestError as exc:
+                reason, candidates = exc.detail, tuple(getattr(exc, "candidates", ()) or ())
+                source = candidates[0] if candidates else None
+        sheet = next((s for s in sheets if not s.skip_reason), sheets[0])
+        header = None
+        if source is not None:
+            try:
+                header = find_header(sheet.grid, get_source(source), str(file), lexicon)
+            except IngestError:
+                reading = read_header(sheet.grid, get_source(source), lexicon)
+                header = (
+                    None
+                    if reading is None
+                    else HeaderMap(
+                        header_row_no=int(
+                            sheet.grid.row(reading.pos + reading.used - 1, named=True)["row_no"]
+                        ),
+                        columns={c: f for c, (f, _) in reading.columns.items()},
+                        unknown=(),
+                        texts=reading.texts,
+                        confidence={f: round(s, 3) for f, s in reading.columns.values()},
+                    )
+                )
+        prop = proposal(sheet.grid, header, source, str(file), reason, candidates)
+        path = write_proposal(settings.county_dir, prop)
+        typer.echo(f"source: {source or '?'}  ({reason})")
+        for item in prop["columns"]:
+            typer.echo(
+                f"  {item['header']} → {item['field'] or '—'}  {item['confidence']:.2f}  {item['samples'][:2]}"
+            )
+        typer.echo(
+            f"✓ proposal written to {path}; correct it and set confirmed: true | 建议已写入，请核对后将 confirmed 改为 true"
+        )

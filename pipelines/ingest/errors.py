@@ -118,3 +118,10 @@ class AmbiguousSourceError(IngestError):
     def __init__(self, file: Path | str, detail: str, *, candidates: tuple[str, ...] = ()) -> None:
         super().__init__(file, detail)
         self.candidates = candidates
+
+
+class UncertainMappingError(HeaderError):
+    """A required column is recognised only weakly: the file is not loaded on a guess; a mapping
+    proposal is written for the officer to confirm once (pipelines.ingest.mappings)."""
+
+    category = "uncertain_mapping"

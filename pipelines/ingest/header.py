@@ -18,7 +18,6 @@ import polars as pl
 from pipelines.ingest.errors import HeaderError, MissingColumnsError, NoHeaderError
 from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.meaning import (
-    ACCEPT,
     SURE,
     Words,
     assign,
@@ -208,7 +207,7 @@ def read_header(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = No
             fits[key] = value_fit(types[name], body.get_column(c).to_list())
         # a header that is exactly a field's word keeps the column even when its values are damaged
         # (the rows then quarantine with reasons); a contained word needs the values to agree
-        scores[(c, name)] = max(confirmed(s, fits[key]), ACCEPT) if s >= 1.0 else confirmed(s, fits[key])
+        scores[(c, name)] = max(confirmed(s, fits[key]), SURE) if s >= 1.0 else confirmed(s, fits[key])
     # a category column is also known by its values: 在读/辍学 under any header is a school status, and
     # a header that names the field over values its vocabulary does not know is less sure (业务类型 over
     # 新增/退出 is the change, not the programme); an ID column by its ID numbers (社会保障号码)

@@ -77,6 +77,7 @@ def ingest_paths(
     display_root: Path | None = None,
     on_file: Callable[[FileAccount], None] | None = None,
     lexicon: Lexicon | None = None,
+    county_dir: Path | None = None,
 ) -> list[FileAccount]:
     """Load files one by one, each in its own transaction; one file's failure is recorded in its
     account (status refused, category, message) and never stops the others.
@@ -88,7 +89,9 @@ def ingest_paths(
     lexicon = lexicon or load_lexicon()
     accounts = []
     for path in expand_paths(paths):
-        account = load_file(con, path, source, period, display_root=display_root, lexicon=lexicon)
+        account = load_file(
+            con, path, source, period, display_root=display_root, lexicon=lexicon, county_dir=county_dir
+        )
         accounts.append(account)
         if on_file:
             on_file(account)

@@ -39,9 +39,11 @@ from pipelines.ingest.errors import (
     HeaderError,
     IngestError,
     MissingColumnsError,
+    UncertainMappingError,
 )
 from pipelines.ingest.header import HeaderMap, find_header
 from pipelines.ingest.lexicon import Lexicon, load_lexicon
+from pipelines.ingest.mappings import find_mapped_header, load_mappings, proposal, write_proposal
 from pipelines.ingest.readers import RawSheet, read_any
 from pipelines.ingest.vocab import categorise
 from pipelines.normalize.values import parse_amount_expr, parse_date_expr
@@ -181,8 +183,43 @@ class SheetRows:
     header: HeaderMap | None = None
 
 
-def _split_sheet(sheet: RawSheet, source: Source, where: str, lexicon: Lexicon | None = None) -> SheetRows:
-    header = find_header(sheet.grid, source, where, lexicon)
+UNSURE = 0.6
+"""A required field recognised below this confidence makes the file's reading uncertain: not loaded on a
+guess (UncertainMappingError), a mapping proposal is written instead."""
+
+
+def _split_sheet(
+    sheet: RawSheet,
+    source: Source,
+    where: str,
+    lexicon: Lexicon | None = None,
+    header: HeaderMap | None = None,
+) -> SheetRows:
+    if header is None:
+        header = find_header(sheet.grid, source, where, lexicon)
+        weak = [
+            f"{f.label}（{header.texts.get(c, '') if header.texts else ''}，{header.confidence.get(f.name, 0):.2f}）"
+            for f in source.fields
+            if f.required
+            for c, name in header.columns.items()
+            if name == f.name and header.confidence.get(f.name, 1.0) < UNSURE
+        ]
+        if weak:
+            raise UncertainMappingError(
+                where,
+                f"required column(s) recognised only weakly for source {source.name}: {'、'.join(weak)}; "
+                "not loaded on a guess | 必填列识别不确定，未按猜测入库",
+            )
+    else:
+        missing = [f.label for f in source.fields if f.required and f.name not in header.columns.values()]
+        if missing:
+            raise MissingColumnsError(
+                where,
+                f"the confirmed mapping gives no column for required field(s) {'、'.join(missing)} of "
+                f"source {source.name}; correct the mapping | 已确认的表头对应缺少必填列 {'、'.join(missing)}",
+                missing=tuple(missing),
+                found=tuple((header.texts or {}).values()),
+            )
     body = sheet.grid.filter(pl.col("row_no") > header.header_row_no)
     cols = [c for c in body.columns if c != "row_no"]
     if cols:
@@ -365,9 +402,13 @@ def load_file(
     *,
     display_root: Path | None = None,
     lexicon: Lexicon | None = None,
+    county_dir: Path | None = None,
 ) -> FileAccount:
     """Load one file (source None: detected from its folder, names, title and headers); never raises for
-    bad content or a bad file: the account says what happened."""
+    bad content or a bad file: the account says what happened.
+
+    A header row the county has confirmed a mapping for (county_dir/mappings) maps by it; a file whose
+    reading is uncertain is refused and, with a county folder, a mapping proposal is written there."""
     lexicon = lexicon or load_lexicon()
     path = Path(path)
     shown = _display(path, display_root)
@@ -404,23 +445,44 @@ def load_file(
     encoding = ""
     sheets_used: list[str] = []
     unknown: list[str] = []
+    sheets: list[RawSheet] = []
     try:
         sheets = read_any(path)
         for s in sheets:
             encoding = s.encoding or encoding
-        if source_name is None:
+        mapped = _mapped_headers(sheets, load_mappings(county_dir), source_name)
+        if mapped:
+            source_name = mapped[0]
+            account.source = source_name
+            account.detection = f"按已确认的表头对应 {mapped[2]} | confirmed mapping"
+        elif source_name is None:
             detected = detect_source(sheets, path, shown, lexicon)
             source_name = detected.source
             account.source = source_name
             account.detection = detected.reason
         source = get_source(source_name)
         typed_parts, quarantine_parts, ignored_parts = _read_sheets(
-            sheets, source, shown, batch_id, account, sheets_used, unknown, lexicon
+            sheets,
+            source,
+            shown,
+            batch_id,
+            account,
+            sheets_used,
+            unknown,
+            lexicon,
+            mapped[1] if mapped else None,
         )
     except IngestError as exc:
         account.status = "refused"
         account.category = exc.category
         account.message = f"{shown}: {exc.detail}"
+        if county_dir is not None and exc.category in PROPOSE_FOR and sheets:
+            written = _propose(county_dir, sheets, source_name, shown, exc, lexicon)
+            if written is not None:
+                account.message += (
+                    f"; a mapping proposal was written to {_display(written, display_root)}: correct it and set"
+                    " confirmed: true | 已生成表头对应建议，请核对后将 confirmed 改为 true"
+                )
         _record_batch(con, account, batch_id, period, encoding, [])
         return account
 
@@ -455,6 +517,61 @@ def load_file(
         con.execute("ROLLBACK")
         raise
     return account
+
+
+PROPOSE_FOR = ("unknown_source", "ambiguous_source", "missing_columns", "no_header", "uncertain_mapping")
+"""Refusals an officer can settle by confirming a mapping once."""
+
+
+def _mapped_headers(
+    sheets: list[RawSheet], mappings: dict, source_name: str | None
+) -> tuple[str, dict[str, HeaderMap], str] | None:
+    """(source, sheet → header, mapping file name) when a data sheet's header row has a confirmed
+    mapping (and it agrees with an explicitly given source)."""
+    found: dict[str, HeaderMap] = {}
+    chosen = None
+    for sheet in sheets:
+        if sheet.skip_reason:
+            continue
+        hit = find_mapped_header(sheet.grid, mappings)
+        if hit is None or (source_name is not None and hit[0].source != source_name):
+            continue
+        if chosen is None:
+            chosen = hit[0]
+        if hit[0].source == chosen.source:
+            found[sheet.sheet] = hit[1]
+    return (chosen.source, found, chosen.path.name) if chosen is not None else None
+
+
+def _propose(
+    county_dir: Path,
+    sheets: list[RawSheet],
+    source_name: str | None,
+    shown: str,
+    exc: IngestError,
+    lexicon: Lexicon,
+) -> Path | None:
+    """Write a mapping proposal for the file's first data sheet (best reading of the likeliest source)."""
+    sheet = next((s for s in sheets if not s.skip_reason), None)
+    if sheet is None:
+        return None
+    candidates = tuple(getattr(exc, "candidates", ()) or ())
+    source = source_name or (candidates[0] if candidates else None)
+    header = None
+    if source is not None:
+        from pipelines.ingest.header import read_header
+
+        reading = read_header(sheet.grid, get_source(source), lexicon)
+        if reading is not None:
+            last = sheet.grid.row(reading.pos + reading.used - 1, named=True)
+            header = HeaderMap(
+                header_row_no=int(last["row_no"]),
+                columns={c: f for c, (f, _) in reading.columns.items()},
+                unknown=(),
+                texts=reading.texts,
+                confidence={f: round(sc, 3) for f, sc in reading.columns.values()},
+            )
+    return write_proposal(county_dir, proposal(sheet.grid, header, source, shown, exc.detail, candidates))
 
 
 def read_typed(
@@ -492,6 +609,7 @@ def _read_sheets(
     sheets_used: list[str],
     unknown: list[str],
     lexicon: Lexicon | None = None,
+    mapped: dict[str, HeaderMap] | None = None,
 ) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame]]:
     """Split every data sheet; sheets without a usable header are reported (one-sheet files raise)."""
     typed_parts: list[pl.DataFrame] = []
@@ -507,7 +625,7 @@ def _read_sheets(
             continue
         where = shown + (f" [{sheet.sheet}]" if sheet.sheet else "")
         try:
-            part = _split_sheet(sheet, source, where, lexicon)
+            part = _split_sheet(sheet, source, where, lexicon, (mapped or {}).get(sheet.sheet))
         except HeaderError as exc:
             if len(data_sheets) == 1:
                 raise

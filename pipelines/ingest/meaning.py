@@ -220,8 +220,8 @@ def map_category(value: object, table: list[tuple[str, str]]) -> str | None:
     best_len = 0
     found: set[str] = set()
     for syn, code in table:
-        if len(syn) < best_len:
-            break
+        if len(syn) < max(best_len, 2):
+            break  # a one-letter code (A, 1) is only ever an exact value: 100 is not grade 1
         if syn in v:
             best_len = len(syn)
             found.add(code)

@@ -32,6 +32,7 @@ CATEGORY_ZH = {
     "unreadable": "文件无法读取或已损坏",
     "unsupported_type": "不支持的文件类型",
     "password_protected": "工作簿设有密码",
+    "uncertain_mapping": "表头识别不确定，待确认",
 }
 ID_PROBLEM_ZH = {
     "missing": "缺失",

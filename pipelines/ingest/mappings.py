@@ -1,0 +1,194 @@
+"""Ask once: a county's confirmed column mappings, remembered by header signature.
+
+When a file's reading is genuinely uncertain (the department cannot be told, a required column is
+missing or only weakly recognised), the loader does not guess: it writes a *proposal* —
+`<data>/county/mappings/<source>_<signature>.yaml` with the department, every header → field with its
+confidence and sample values, and the unmapped headers — and refuses the file with a message naming
+that file. The officer corrects the proposal once and sets `confirmed: true`; from then on every file
+whose header row has the same signature (the same header texts, folded, in the same order) maps by it,
+whatever folder it arrives in. `dixian sources map FILE` writes the same proposal on demand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import yaml
+
+from pipelines.ingest.header import HEADER_SCAN_ROWS, HeaderMap
+from pipelines.ingest.meaning import fold, unit_scale
+from schemas import ALL_SOURCES, get_source
+
+MAPPINGS_DIR = "mappings"
+SAMPLE_VALUES = 3
+
+
+class MappingError(ValueError):
+    """A mapping file is malformed: names the file and the entry."""
+
+
+def header_signature(texts: list[str]) -> str:
+    """A short stable fingerprint of a header row: its non-blank texts, folded, in order."""
+    folded = [fold(t) for t in texts if t is not None and fold(t)]
+    return hashlib.sha1("|".join(folded).encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A confirmed mapping: which source, and which header text holds which field (None: not loaded)."""
+
+    source: str
+    signature: str
+    columns: dict[str, str | None]
+    path: Path
+
+
+def _row_texts(row: dict, cols: list[str]) -> list[str]:
+    return [str(row[c]) if row.get(c) is not None else "" for c in cols]
+
+
+def load_mappings(county_dir: Path | None) -> dict[str, Mapping]:
+    """Confirmed mappings of the county by signature; proposals not yet confirmed are ignored."""
+    if county_dir is None:
+        return {}
+    folder = county_dir / MAPPINGS_DIR
+    if not folder.is_dir():
+        return {}
+    out: dict[str, Mapping] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise MappingError(f"{path}: not valid YAML ({exc})") from exc
+        if not isinstance(data, dict) or data.get("confirmed") is not True:
+            continue
+        source = data.get("source")
+        if source not in ALL_SOURCES:
+            raise MappingError(
+                f"{path}: source {source!r} is not a catalogue source ({', '.join(ALL_SOURCES)})"
+            )
+        fields = set(get_source(source).field_names)
+        columns: dict[str, str | None] = {}
+        for item in data.get("columns") or []:
+            header, field = str(item.get("header", "")), item.get("field")
+            if field is not None and field not in fields:
+                raise MappingError(
+                    f"{path}: header {header!r}: {source} has no field {field!r}; fields: {sorted(fields)}"
+                )
+            columns[header] = field
+        signature = header_signature(list(columns))
+        out[signature] = Mapping(source, signature, columns, path)
+    return out
+
+
+def find_mapped_header(grid: pl.DataFrame, mappings: dict[str, Mapping]) -> tuple[Mapping, HeaderMap] | None:
+    """The first header row among the first rows whose signature a confirmed mapping knows."""
+    if not mappings:
+        return None
+    cols = [c for c in grid.columns if c != "row_no"]
+    for row in grid.head(HEADER_SCAN_ROWS).iter_rows(named=True):
+        texts = _row_texts(row, cols)
+        mapping = mappings.get(header_signature(texts))
+        if mapping is None:
+            continue
+        by_text = {fold(h): f for h, f in mapping.columns.items()}
+        columns = {c: f for c, t in zip(cols, texts, strict=True) if (f := by_text.get(fold(t))) is not None}
+        types = {f.name: f.type for f in get_source(mapping.source).fields}
+        scales = {
+            f: unit_scale(t)
+            for c, t in zip(cols, texts, strict=True)
+            if (f := columns.get(c)) is not None and types[f] == "amount" and unit_scale(t) != 1.0
+        }
+        header = HeaderMap(
+            header_row_no=int(row["row_no"]),
+            columns=columns,
+            unknown=tuple(t for c, t in zip(cols, texts, strict=True) if t and c not in columns),
+            texts={c: t for c, t in zip(cols, texts, strict=True) if t},
+            confidence=dict.fromkeys(columns.values(), 1.0),
+            scales=scales,
+        )
+        return mapping, header
+    return None
+
+
+def proposal(
+    grid: pl.DataFrame,
+    header: HeaderMap | None,
+    source: str | None,
+    file: str,
+    reason: str,
+    candidates: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A mapping proposal for one sheet: the department, every header → field with its confidence and
+    sample values, and what to do with it."""
+    cols = [c for c in grid.columns if c != "row_no"]
+    if header is not None:
+        header_row = header.header_row_no
+        texts = [header.texts.get(c, "") if header.texts else "" for c in cols]
+    else:
+        first = next(
+            (
+                r
+                for r in grid.head(HEADER_SCAN_ROWS).iter_rows(named=True)
+                if sum(v is not None for v in r.values()) > 2
+            ),
+            None,
+        )
+        header_row = int(first["row_no"]) if first else 1
+        texts = _row_texts(first, cols) if first else []
+    body = grid.filter(pl.col("row_no") > header_row)
+    items = []
+    for c, text in zip(cols, texts, strict=False):
+        if not text:
+            continue
+        field = header.columns.get(c) if header is not None else None
+        samples = [str(v) for v in body.get_column(c).drop_nulls().head(SAMPLE_VALUES).to_list()]
+        items.append(
+            {
+                "header": text,
+                "field": field,
+                "confidence": header.confidence.get(field, 0.0) if header is not None and field else 0.0,
+                "samples": [s if len(s) <= 40 else s[:40] + "…" for s in samples],
+            }
+        )
+    fields = get_source(source).field_names if source in ALL_SOURCES else []
+    return {
+        "confirmed": False,
+        "source": source,
+        "department": get_source(source).department if source in ALL_SOURCES else None,
+        "candidates": list(candidates),
+        "file": file,
+        "header_row": header_row,
+        "why": reason,
+        "how_to_confirm": (
+            "核对每一列的 field（不需要的列写 null），确认 source 正确后把 confirmed 改为 true；"
+            "此后表头相同的文件都按此对应入库 | check each column's field (null: not loaded), the source, "
+            "then set confirmed: true; files with the same header row will map by it"
+        ),
+        "fields_of_source": fields,
+        "columns": items,
+    }
+
+
+def write_proposal(county_dir: Path, prop: dict[str, Any]) -> Path:
+    """Write (atomically) a proposal under county/mappings/; an existing confirmed mapping is kept."""
+    sig = header_signature([c["header"] for c in prop["columns"]])
+    folder = county_dir / MAPPINGS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{prop.get('source') or 'unknown'}_{sig}.yaml"
+    if target.exists():
+        existing = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
+        if isinstance(existing, dict) and existing.get("confirmed") is True:
+            return target
+    text = yaml.safe_dump(prop, allow_unicode=True, sort_keys=False, width=120)
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, target)
+    return target
