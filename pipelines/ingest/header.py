@@ -21,7 +21,6 @@ from pipelines.ingest.meaning import (
     SURE,
     Words,
     assign,
-    category_table,
     confirmed,
     equivalents,
     fold,
@@ -214,7 +213,7 @@ def read_header(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = No
     for f in source.fields:
         if f.type not in ("enum", "id_number"):
             continue
-        table = category_table(lexicon.vocab.get((source.name, f.name), {}))
+        table = lexicon.table(source.name, f.name)
         for c in cols:
             if c not in reading.texts:
                 continue

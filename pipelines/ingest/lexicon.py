@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from pipelines.ingest.meaning import CategoryTable, category_table
 from schemas import ALL_SOURCES, get_source
 
 BUILTIN = Path(__file__).resolve().parents[2] / "schemas" / "lexicon.yaml"
@@ -38,6 +39,8 @@ class Lexicon:
     """(source, field) → canonical code → synonyms (the code itself is always a synonym)."""
     equivalents: tuple[tuple[str, ...], ...] = ()
     """Groups of interchangeable header words (类型/类别/分类/种类)."""
+    ordered: frozenset[tuple[str, str]] = frozenset()
+    """Vocabularies whose codes are listed from the most severe (`_ties: first`)."""
     files: tuple[str, ...] = field(default=())
 
     def field_words(self, source: str, name: str) -> tuple[str, ...]:
@@ -45,6 +48,10 @@ class Lexicon:
 
     def codes(self, source: str, name: str) -> tuple[str, ...]:
         return tuple(self.vocab.get((source, name), {}))
+
+    def table(self, source: str, name: str) -> CategoryTable:
+        """The lookup table of a field's vocabulary (ordered by severity where the lexicon says so)."""
+        return category_table(self.vocab.get((source, name), {}), (source, name) in self.ordered)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -76,6 +83,7 @@ def _merge(files: list[Path]) -> Lexicon:
     generic: dict[str, list[str]] = {}
     vocab: dict[tuple[str, str], dict[str, list[str]]] = {}
     groups: list[tuple[str, ...]] = []
+    ordered: set[tuple[str, str]] = set()
     for path in files:
         data = _read(path)
         for i, group in enumerate(data.get("equivalents") or []):
@@ -111,6 +119,8 @@ def _merge(files: list[Path]) -> Lexicon:
             if not isinstance(codes, dict):
                 raise LexiconError(f"{path}: vocab.{qualified}: expected code: [synonyms]")
             table = vocab.setdefault((source, name), {})
+            if codes.pop("_ties", None) == "first":
+                ordered.add((source, name))
             for code, listed in codes.items():
                 table.setdefault(str(code), []).extend(_strings(listed, f"{path}: vocab.{qualified}.{code}"))
     words: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -128,6 +138,7 @@ def _merge(files: list[Path]) -> Lexicon:
         generic={k: tuple(dict.fromkeys(v)) for k, v in generic.items()},
         vocab={k: {c: tuple(dict.fromkeys([c, *s])) for c, s in v.items()} for k, v in vocab.items()},
         equivalents=tuple(groups),
+        ordered=frozenset(ordered),
         files=tuple(str(p) for p in files),
     )
 

@@ -202,15 +202,26 @@ def assign(scores: dict[tuple[str, str], float], order: Sequence[str]) -> dict[s
     return taken_c
 
 
-def category_table(codes: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
-    """(folded synonym, code), longest synonym first: the lookup order of `map_category`."""
+class CategoryTable(list[tuple[str, str]]):
+    """(folded synonym, code), longest synonym first: the lookup order of `map_category`. `rank` is set
+    for a vocabulary whose codes are listed from the most to the least severe (`_ties: first`): a value
+    naming two of them (受伤致残) then means the first (致残)."""
+
+    rank: dict[str, int] | None = None
+
+
+def category_table(codes: dict[str, tuple[str, ...]], ordered: bool = False) -> CategoryTable:
     pairs = {(fold(s), code) for code, syns in codes.items() for s in syns if fold(s)}
-    return sorted(pairs, key=lambda p: (-len(p[0]), p[0], p[1]))
+    table = CategoryTable(sorted(pairs, key=lambda p: (-len(p[0]), p[0], p[1])))
+    if ordered:
+        table.rank = {code: i for i, code in enumerate(codes)}
+    return table
 
 
 def map_category(value: object, table: list[tuple[str, str]]) -> str | None:
     """The canonical code a category value means: an equal synonym, else the longest synonym the value
-    contains (一级（极重度） → 1, C级危房 → C); None when none fits or two codes tie at the longest."""
+    contains (一级（极重度） → 1, C级危房 → C); None when none fits or two codes tie at the longest
+    (unless the vocabulary is ordered by severity: then the most severe)."""
     v = fold(value)
     if not v:
         return None
@@ -225,6 +236,9 @@ def map_category(value: object, table: list[tuple[str, str]]) -> str | None:
         if syn in v:
             best_len = len(syn)
             found.add(code)
+    if len(found) > 1 and getattr(table, "rank", None):
+        rank = table.rank  # type: ignore[attr-defined]
+        return min(found, key=lambda c: rank.get(c, len(rank)))
     return found.pop() if len(found) == 1 else None
 
 

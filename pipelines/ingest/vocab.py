@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.ingest.lexicon import Lexicon
-from pipelines.ingest.meaning import category_table, map_category
+from pipelines.ingest.meaning import map_category
 from schemas.base import Source
 
 RAW_SUFFIX = "_raw"
@@ -39,7 +39,7 @@ def categorise(
     for f in source.fields:
         if f.type != "enum":
             continue
-        table = category_table(lexicon.vocab.get((source.name, f.name), {}))
+        table = lexicon.table(source.name, f.name)
         raw = pl.col(f.name).str.strip_chars()
         raw = pl.when(raw != "").then(raw)
         values = frame.select(raw.alias("v")).get_column("v").drop_nulls().unique().sort().to_list()

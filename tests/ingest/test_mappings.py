@@ -24,7 +24,12 @@ def test_uncertain_file_gets_a_proposal_then_loads_by_the_confirmed_mapping(tmp_
     assert first.status == "refused" and "mapping proposal" in first.message
     (proposal_path,) = (county / "mappings").glob("*.yaml")
     prop = yaml.safe_load(proposal_path.read_text("utf-8"))
-    assert prop["confirmed"] is False and [c["header"] for c in prop["columns"]] == ["人员", "号码", "日子", "钱数"]
+    assert prop["confirmed"] is False and [c["header"] for c in prop["columns"]] == [
+        "人员",
+        "号码",
+        "日子",
+        "钱数",
+    ]
     assert all("samples" in c for c in prop["columns"])
     assert load_mappings(county) == {}  # a proposal is not used until confirmed
 
@@ -62,7 +67,8 @@ def test_a_mapping_naming_an_unknown_field_is_an_error(tmp_path):
     folder = tmp_path / "mappings"
     folder.mkdir()
     (folder / "m.yaml").write_text(
-        yaml.safe_dump({"confirmed": True, "source": "hrss", "columns": [{"header": "a", "field": "nope"}]}), "utf-8"
+        yaml.safe_dump({"confirmed": True, "source": "hrss", "columns": [{"header": "a", "field": "nope"}]}),
+        "utf-8",
     )
     try:
         load_mappings(tmp_path)
@@ -80,4 +86,6 @@ def test_sources_map_command_writes_a_proposal(tmp_path):
     res = CliRunner().invoke(app, ["sources", "map", str(path), "--data-dir", str(tmp_path / "data")])
     assert res.exit_code == 0, res.output
     (written,) = (tmp_path / "data" / "county" / "mappings").glob("*.yaml")
-    assert "confirmed: true" in res.output and yaml.safe_load(written.read_text("utf-8"))["confirmed"] is False
+    assert (
+        "confirmed: true" in res.output and yaml.safe_load(written.read_text("utf-8"))["confirmed"] is False
+    )

@@ -24,7 +24,7 @@ LEX = load_lexicon()
 
 def table(qualified: str):
     source, _, field = qualified.partition(".")
-    return category_table(LEX.vocab[(source, field)])
+    return LEX.table(source, field)
 
 
 @pytest.mark.parametrize(
@@ -37,6 +37,7 @@ def table(qualified: str):
         ("housing.grade", "d级", "D"),
         ("public_security.outcome", "未受伤", "未受伤"),  # contains 受伤: the longer synonym wins
         ("public_security.outcome", "重伤（住院）", "重伤"),
+        ("public_security.outcome", "受伤致残", "致残"),  # ordered by severity: the worst outcome named
         ("civil_affairs.programme", "城乡低保", "低保"),
         ("civil_affairs.programme", "特困人员供养", "特困"),
         ("civil_affairs.change", "停保", "退出"),
