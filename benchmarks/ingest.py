@@ -93,9 +93,31 @@ def _child(db: str, files: list[str]) -> None:
             )
 
 
-def _run(db: Path, files: list[Path]) -> list[dict]:
+def _baseline(db: str, file: str) -> None:
+    """The floor the issue measures against: a bare polars.read_csv (every column text) plus a DuckDB
+    CREATE TABLE … AS of that frame, in its own process."""
+    import duckdb
+    import polars as pl
+
+    started = time.perf_counter()
+    frame = pl.read_csv(file, infer_schema=False, skip_rows=1, truncate_ragged_lines=True)
+    con = duckdb.connect(db)
+    con.execute("CREATE TABLE t AS SELECT * FROM frame")
+    con.close()
+    secs = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    n = frame.height
+    print(
+        json.dumps(
+            {"file": Path(file).name, "secs": secs, "peak_mb": peak, "read": n, "loaded": n, "unchanged": 0}
+        )
+    )
+
+
+def _run(db: Path, files: list[Path], baseline: bool = False) -> list[dict]:
+    flag = "--baseline-child" if baseline else "--child"
     out = subprocess.run(
-        [sys.executable, "-m", "benchmarks.ingest", "--child", str(db), *map(str, files)],
+        [sys.executable, "-m", "benchmarks.ingest", flag, str(db), *map(str, files)],
         check=True,
         capture_output=True,
         text=True,
@@ -108,9 +130,13 @@ def main() -> None:
     parser.add_argument("--csv-rows", type=int, default=1_000_000)
     parser.add_argument("--xlsx-rows", type=int, default=200_000)
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(args.child[0], args.child[1:])
+        return
+    if args.baseline_child:
+        _baseline(*args.baseline_child)
         return
 
     from rich.console import Console
@@ -133,6 +159,8 @@ def main() -> None:
         first, again = _run(d / "a.duckdb", [quoted, resend])
         results += [(f"CSV {args.csv_rows:,} rows, 10% quoted", first), ("  … resent (all unchanged)", again)]
         results += [(f"CSV {args.csv_rows:,} rows, no quotes", _run(d / "b.duckdb", [plain])[0])]
+        base = _run(d / "base.duckdb", [plain], baseline=True)[0]
+        results += [("  baseline: polars.read_csv (text) + DuckDB CTAS", base)]
         results += [(f"XLSX {args.xlsx_rows:,} rows", _run(d / "c.duckdb", [xlsx])[0])]
 
     t = Table(title=f"Ingest throughput (files generated in {generated:.1f} s)")
@@ -149,6 +177,11 @@ def main() -> None:
             f"{r['peak_mb']:.0f}",
         )
     Console(width=120).print(t)
+    plain_run = next(r for label, r in results if "no quotes" in label)
+    print(
+        f"no-quote CSV vs baseline: {plain_run['secs'] / base['secs']:.1f}x wall time, "
+        f"{plain_run['peak_mb'] / base['peak_mb']:.1f}x peak memory (issue 11 target: <= 3x and <= 2x)"
+    )
 
 
 if __name__ == "__main__":

@@ -317,18 +317,17 @@ def _compose_address(source: Source) -> pl.Expr | None:
     return pl.coalesce(pl.col("address"), pl.when(joined != "").then(joined)).alias("address")
 
 
-def _not_parsed(valid: pl.DataFrame, source: Source) -> dict[str, dict[str, int]]:
-    """Optional dates and numbers that did not parse (loaded as null): value → rows, for the report."""
+def _not_parsed(valid: pl.DataFrame, flags: pl.DataFrame) -> dict[str, dict[str, int]]:
+    """Optional dates and numbers that did not parse (loaded as null): value → rows, for the report.
+    `flags` holds one boolean column per date/number field, computed with the typed values."""
     out: dict[str, dict[str, int]] = {}
-    for f in source.fields:
-        if f.type not in ("date", "amount", "int"):
+    for name in flags.columns:
+        mask = flags.get_column(name)
+        if not mask.any():
             continue
-        text = pl.col(f.name).str.strip_chars()
-        parsed = parse_date_expr(text) if f.type == "date" else parse_amount_expr(text)
-        bad = valid.filter(text.is_not_null() & (text != "") & parsed.is_null())
-        if bad.height:
-            counts = bad.group_by(f.name).len().sort(["len", f.name], descending=[True, False]).head(50)
-            out[f.name] = {str(v): int(n) for v, n in counts.iter_rows()}
+        bad = valid.filter(mask).select(pl.col(name).str.strip_chars())
+        counts = bad.group_by(name).len().sort(["len", name], descending=[True, False]).head(50)
+        out[name] = {str(v): int(n) for v, n in counts.iter_rows()}
     return out
 
 
@@ -344,17 +343,17 @@ def _typed(
     """Valid rows cast to their types (amounts scaled to yuan by a unit in the header, categories onto
     codes with the raw text kept), with the texts the natural key and content hash are made from; and
     the values that loaded as unknown."""
-    unknown = _not_parsed(valid, source)
-    valid, unknown_codes = categorise(valid, source, lexicon or load_lexicon())
-    unknown.update(unknown_codes)
+    text_frame = valid
+    valid, unknown = categorise(valid, source, lexicon or load_lexicon())
     scales = header.scales if header is not None else {}
     exprs = []
+    flags = []
     for f in source.fields:
         col = pl.col(f.name).str.strip_chars()
-        if f.type == "date":
-            exprs.append(parse_date_expr(col).alias(f.name))
-        elif f.type in ("amount", "int"):
-            value = parse_amount_expr(col)
+        if f.type in ("date", "amount", "int"):
+            value = parse_date_expr(col) if f.type == "date" else parse_amount_expr(col)
+            # flagged in the same pass (the parse is shared): text that did not parse loads as null
+            flags.append((col.is_not_null() & (col != "") & value.is_null()).alias("_bad_" + f.name))
             if f.name in scales:
                 value = value * scales[f.name]
             exprs.append(value.alias(f.name))
@@ -373,6 +372,7 @@ def _typed(
         pl.col("id_damaged"),
         *exprs,
         *raw_cols,
+        *flags,
     )
     address = _compose_address(source)
     if address is not None:
@@ -382,7 +382,11 @@ def _typed(
     )
     key_parts = [_key_part(k, source) for k in source.natural_key]
     key = pl.concat_str(key_parts, separator="|")  # null as soon as one part is null: incomplete key
-    return out.with_columns(content.alias("_content"), key.alias("_key")).collect(), unknown
+    typed = out.with_columns(content.alias("_content"), key.alias("_key")).collect()
+    bad = [c for c in typed.columns if c.startswith("_bad_")]
+    flagged = typed.select(pl.col(c).alias(c.removeprefix("_bad_")) for c in bad)
+    unknown = {**_not_parsed(text_frame, flagged), **unknown}
+    return typed.drop(bad), unknown
 
 
 def _display(path: Path, display_root: Path | None) -> str:
@@ -472,6 +476,7 @@ def load_file(
             lexicon,
             mapped[1] if mapped else None,
         )
+        sheets = []  # the text grids are no longer needed: free them before the rows are stored
     except IngestError as exc:
         account.status = "refused"
         account.category = exc.category
