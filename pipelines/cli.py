@@ -93,6 +93,22 @@ def _print_summary(result: dict, settings: Settings, elapsed: float) -> None:
     for a in result["accounts"]:
         if a["status"] == "refused":
             console.print(f"[red]✗ {a['file']}[/]: {a['message']}")
+    for a in result["accounts"]:
+        if a["status"] == "loaded" and "但表头属于" in (a.get("detection") or ""):
+            console.print(
+                f"[yellow]↻ {a['file']}[/]: 按表头识别为 {a['source']} / read as {a['source']}: {a['detection']}"
+            )
+        unknown = a.get("unknown_values") or {}
+        if a["status"] == "loaded" and unknown:
+            parts = [
+                f"{field}: " + "、".join(f"“{v}”×{n}" for v, n in list(values.items())[:3])
+                for field, values in unknown.items()
+            ]
+            console.print(
+                f"[yellow]? {a['file']}[/]: 未识别取值已入库 / unknown values loaded — {'; '.join(parts)}"
+                " (见数据质量反馈 / see the quality report; add them to data/county/lexicon.yaml)",
+                soft_wrap=True,
+            )
     m = Table(title="匹配 / matching")
     for c in ("source", "rows", "matched", "ambiguous", "unmatched", "matched %"):
         m.add_column(c, justify="left" if c == "source" else "right")

@@ -127,7 +127,22 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
         )  # fmt: skip
         paths.append(path)
     accounting = (
-        pl.DataFrame(accounts).select(
+        pl.DataFrame(
+            [
+                {
+                    k: a[k]
+                    for k in (
+                        "source",
+                        "file",
+                        "rows_read",
+                        "rows_loaded",
+                        "rows_quarantined",
+                        "rows_ignored",
+                    )
+                }
+                for a in accounts
+            ]
+        ).select(
             "source",
             pl.col("source").alias("department"),
             "file",

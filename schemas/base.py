@@ -19,7 +19,7 @@ from typing import Literal
 import pandera.polars as pa
 import polars as pl
 
-from pipelines.normalize.values import parse_amount_expr, parse_date_expr
+from pipelines.normalize.values import parse_date_expr
 
 FieldType = Literal["text", "id_number", "name", "date", "amount", "int", "enum"]
 SourceKind = Literal["registry", "risk", "exclusion"]
@@ -40,6 +40,7 @@ class Field:
     """Header wordings departments use for this field (the label is always accepted too)."""
     type: FieldType = "text"
     required: bool = False
+    """The column must be there (the rules cannot do without it); in the registry every row needs a value."""
     derive_from: str | None = None
     """For enum fields: when blank, read the code from this other field's text with this field's
     vocabulary (a department that writes 低保退出 in one column where we keep programme + change)."""
@@ -95,36 +96,20 @@ def _not_blank(col: str) -> pl.Expr:
 
 
 def _check_for(f: Field, source: Source) -> list[pa.Check]:
-    """Vectorised text checks for one field; blank values pass (requiredness is checked separately).
-
-    Only what places a row in time (the date field) and what the rules cannot do without (required
-    numbers) quarantines a row; any other value that does not parse loads as null and is counted in the
-    data-quality report. Category values are never refused: pipelines.ingest.vocab maps them."""
-    if f.type == "date" and f.name != source.date_field:
+    """Row checks for one field: only the date that places a row in time must be a real date when it
+    is written. A row is quarantined only when it cannot be a record about someone (no name and no ID,
+    see build_schema) or its date field holds an impossible date; any other value that does not parse
+    loads as null and is counted in the data-quality report, and category words are never refused
+    (pipelines.ingest.vocab maps them). Blank values pass: a missing date is the delivery's period."""
+    if f.type != "date" or f.name != source.date_field:
         return []
-    if f.type in ("amount", "int") and not f.required:
-        return []
-
-    def blank_or(ok: pl.Expr) -> pl.Expr:
-        return ~_not_blank(f.name) | ok
-
-    if f.type == "date":
-        expr = blank_or(parse_date_expr(pl.col(f.name)).is_not_null())
-        return [
-            pa.Check(
-                lambda data, e=expr: data.lazyframe.select(e),
-                error=f"{f.label}：日期无法识别 | {f.name}: unrecognised date",
-            )
-        ]
-    if f.type in ("amount", "int"):
-        expr = blank_or(parse_amount_expr(pl.col(f.name)).is_not_null())
-        return [
-            pa.Check(
-                lambda data, e=expr: data.lazyframe.select(e),
-                error=f"{f.label}：不是有效数值 | {f.name}: not a number",
-            )
-        ]
-    return []
+    expr = ~_not_blank(f.name) | parse_date_expr(pl.col(f.name)).is_not_null()
+    return [
+        pa.Check(
+            lambda data, e=expr: data.lazyframe.select(e),
+            error=f"{f.label}：日期无法识别 | {f.name}: unrecognised date",
+        )
+    ]
 
 
 def build_schema(source: Source) -> pa.DataFrameSchema:
@@ -132,7 +117,8 @@ def build_schema(source: Source) -> pa.DataFrameSchema:
     columns = {}
     for f in source.fields:
         checks = _check_for(f, source)
-        if f.required and not (f.name == source.date_field and source.date_fallbacks):
+        if f.required and source.kind == "registry":
+            # a registered person without 户编号 / 乡镇 / 村 cannot be placed in a household or township
             checks.append(
                 pa.Check(
                     lambda data, c=f.name: data.lazyframe.select(_not_blank(c)),
