@@ -41,6 +41,8 @@ class Lexicon:
     """Groups of interchangeable header words (类型/类别/分类/种类)."""
     ordered: frozenset[tuple[str, str]] = frozenset()
     """Vocabularies whose codes are listed from the most severe (`_ties: first`)."""
+    negated: dict[tuple[str, str], str] = field(default_factory=dict)
+    """Vocabulary → the code a value means when it denies a synonym (`_negated: 未受伤`)."""
     files: tuple[str, ...] = field(default=())
 
     def field_words(self, source: str, name: str) -> tuple[str, ...]:
@@ -51,7 +53,11 @@ class Lexicon:
 
     def table(self, source: str, name: str) -> CategoryTable:
         """The lookup table of a field's vocabulary (ordered by severity where the lexicon says so)."""
-        return category_table(self.vocab.get((source, name), {}), (source, name) in self.ordered)
+        return category_table(
+            self.vocab.get((source, name), {}),
+            (source, name) in self.ordered,
+            self.negated.get((source, name)),
+        )
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -84,6 +90,7 @@ def _merge(files: list[Path]) -> Lexicon:
     vocab: dict[tuple[str, str], dict[str, list[str]]] = {}
     groups: list[tuple[str, ...]] = []
     ordered: set[tuple[str, str]] = set()
+    negated: dict[tuple[str, str], str] = {}
     for path in files:
         data = _read(path)
         for i, group in enumerate(data.get("equivalents") or []):
@@ -121,6 +128,8 @@ def _merge(files: list[Path]) -> Lexicon:
             table = vocab.setdefault((source, name), {})
             if codes.pop("_ties", None) == "first":
                 ordered.add((source, name))
+            if "_negated" in codes:
+                negated[(source, name)] = str(codes.pop("_negated"))
             for code, listed in codes.items():
                 table.setdefault(str(code), []).extend(_strings(listed, f"{path}: vocab.{qualified}.{code}"))
     words: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -139,6 +148,7 @@ def _merge(files: list[Path]) -> Lexicon:
         vocab={k: {c: tuple(dict.fromkeys([c, *s])) for c, s in v.items()} for k, v in vocab.items()},
         equivalents=tuple(groups),
         ordered=frozenset(ordered),
+        negated=negated,
         files=tuple(str(p) for p in files),
     )
 

@@ -205,17 +205,39 @@ def assign(scores: dict[tuple[str, str], float], order: Sequence[str]) -> dict[s
 class CategoryTable(list[tuple[str, str]]):
     """(folded synonym, code), longest synonym first: the lookup order of `map_category`. `rank` is set
     for a vocabulary whose codes are listed from the most to the least severe (`_ties: first`): a value
-    naming two of them (受伤致残) then means the first (致残)."""
+    naming two of them (受伤致残) then means the first (致残). `negated` is the code a value means when it
+    denies a synonym (无人员受伤 → 未受伤; `_negated:` in the lexicon)."""
 
     rank: dict[str, int] | None = None
+    negated: str | None = None
 
 
-def category_table(codes: dict[str, tuple[str, ...]], ordered: bool = False) -> CategoryTable:
+NEGATIONS = ("没有", "无", "未", "非", "不", "否")
+"""Words that, just before a category word, deny it: 无人员受伤 is not an injury."""
+NEGATION_REACH = 3
+"""How many characters may stand between the negation and the word it denies (无人员受伤)."""
+
+
+def category_table(
+    codes: dict[str, tuple[str, ...]], ordered: bool = False, negated: str | None = None
+) -> CategoryTable:
     pairs = {(fold(s), code) for code, syns in codes.items() for s in syns if fold(s)}
     table = CategoryTable(sorted(pairs, key=lambda p: (-len(p[0]), p[0], p[1])))
     if ordered:
         table.rank = {code: i for i, code in enumerate(codes)}
+    table.negated = negated
     return table
+
+
+def _denied(value: str, syn: str) -> bool:
+    """The synonym occurs in the value only right after a negation (无人员受伤, 未受损)."""
+    start = value.find(syn)
+    while start >= 0:
+        before = value[max(0, start - NEGATION_REACH - 2) : start]
+        if not any(n in before for n in NEGATIONS):
+            return False
+        start = value.find(syn, start + 1)
+    return True
 
 
 def map_category(value: object, table: list[tuple[str, str]]) -> str | None:
@@ -230,12 +252,18 @@ def map_category(value: object, table: list[tuple[str, str]]) -> str | None:
             return code
     best_len = 0
     found: set[str] = set()
+    denied = False
     for syn, code in table:
         if len(syn) < max(best_len, 2):
             break  # a one-letter code (A, 1) is only ever an exact value: 100 is not grade 1
         if syn in v:
+            if _denied(v, syn):
+                denied = True
+                continue
             best_len = len(syn)
             found.add(code)
+    if not found and denied:
+        return getattr(table, "negated", None)
     if len(found) > 1 and getattr(table, "rank", None):
         rank = table.rank  # type: ignore[attr-defined]
         return min(found, key=lambda c: rank.get(c, len(rank)))

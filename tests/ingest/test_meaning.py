@@ -38,6 +38,8 @@ def table(qualified: str):
         ("public_security.outcome", "未受伤", "未受伤"),  # contains 受伤: the longer synonym wins
         ("public_security.outcome", "重伤（住院）", "重伤"),
         ("public_security.outcome", "受伤致残", "致残"),  # ordered by severity: the worst outcome named
+        ("public_security.outcome", "无人员受伤", "未受伤"),  # a denied injury is no injury (_negated)
+        ("public_security.outcome", "严重受伤", "重伤"),
         ("civil_affairs.programme", "城乡低保", "低保"),
         ("civil_affairs.programme", "特困人员供养", "特困"),
         ("civil_affairs.change", "停保", "退出"),
@@ -54,6 +56,9 @@ def test_category_words_map_to_codes(field, value, code):
 
 def test_unknown_and_tied_category_words_are_none():
     assert map_category("某某补贴", table("civil_affairs.programme")) is None
+    # a denied word without a declared negated code is unknown, never the word's own code
+    assert map_category("未失业", table("hrss.event")) is None
+    assert map_category("非低保户", table("civil_affairs.programme")) is None
     # two codes tie at the longest synonym: not guessed
     assert map_category("低保特困", table("civil_affairs.programme")) is None
 
