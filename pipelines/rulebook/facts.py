@@ -33,8 +33,12 @@ def fact_columns(source: str) -> dict[str, str]:
     """Column name → DuckDB type of a source's facts table (source fields first, then the added ones).
 
     Several sources call their date field `event_date`: it then appears once, as the DATE it is in both.
+    Category fields come with `<field>_raw`, the department's wording (pipelines.ingest.vocab).
     """
-    cols = {f.name: _FIELD_TYPES.get(f.type, "VARCHAR") for f in get_source(source).fields}
+    fields = get_source(source).fields
+    cols = {f.name: _FIELD_TYPES.get(f.type, "VARCHAR") for f in fields}
+    # a category field's own wording beside its code: NULL code + text = a word the vocabulary lacks
+    cols.update({f.name + "_raw": "VARCHAR" for f in fields if f.type == "enum"})
     for name, typ in ADDED_COLUMNS.items():
         cols.setdefault(name, typ)
     return cols

@@ -56,9 +56,9 @@ CASES = [
         "web_export.xls",
         "medical_insurance",
         "loaded",
-        counts=(3, 1, 1, 1),
-        quarantine=((5, "out_of_pocket", "不是有效数值"),),
+        counts=(3, 2, 0, 1),  # 个人自付 五百 loads as unknown (null), reported, not quarantined
         ignored=((6, "合计行"),),
+        extra={"unknown_values": {"out_of_pocket": {"五百": 1}}},
     ),
     Case(
         "legacy BIFF .xls read with calamine, totals row ignored",
@@ -80,8 +80,8 @@ CASES = [
         "two_row_header.xlsx",
         "medical_insurance",
         "loaded",
-        counts=(4, 3, 1, 0),
-        quarantine=((7, "out_of_pocket", "不是有效数值"),),
+        counts=(4, 4, 0, 0),
+        extra={"unknown_values": {"out_of_pocket": {"无": 1}}},
     ),
     Case(
         "several sheets: both data sheets loaded, instructions/hidden/empty sheets reported",
@@ -185,6 +185,8 @@ def test_case(con, case: Case):
     assert [(r, why.split(" | ")[0]) for r, why in ignored] == list(case.ignored), d
     if "sheets_ignored" in case.extra:
         assert set(a.sheets_ignored) == case.extra["sheets_ignored"], d
+    if "unknown_values" in case.extra:
+        assert a.unknown_values == case.extra["unknown_values"], d
     if "id_problems" in case.extra:
         assert a.id_problems == case.extra["id_problems"], d
     batch = con.sql("SELECT status, category, rows_read FROM meta.batches").fetchall()
@@ -201,6 +203,7 @@ def test_typed_values_from_excel_cells(con):
         (4, "张三", "2026-11-03", 1000.0, 300.0, False),
         (5, "李四", "2026-11-04", 2000.0, 500.0, True),  # datetime cell; ID stored as a number
         (6, "王五", "2026-11-05", 12000.0, 3000.0, False),  # serial date 46331; 1.2万
+        (7, "赵六", "2026-11-06", 500.0, None, False),  # 个人自付 无: loaded as unknown, reported
     ]
 
 
@@ -208,7 +211,7 @@ def test_html_export_header_and_values(con):
     ingest_case(con, next(c for c in CASES if c.file == "web_export.xls"))
     assert con.sql(
         "SELECT name, total_cost, reimbursed, out_of_pocket FROM raw.medical_insurance"
-    ).fetchall() == [("张三", 1000.0, 700.0, 300.0)]
+    ).fetchall() == [("张三", 1000.0, 700.0, 300.0), ("李 四", 2000.0, 1500.0, None)]
 
 
 def test_masked_id_is_never_used_to_match():
