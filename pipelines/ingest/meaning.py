@@ -27,7 +27,14 @@ SURE = 0.7
 
 _FOLD_DROP = re.compile(r"[\s*＊:：、_\-—]+")
 _UNIT = re.compile(r"[(\[【{<]([^)\]】}>]*)[)\]】}>]$")
-UNIT_SCALE: dict[str, float] = {"元": 1.0, "万元": 10_000.0, "千元": 1_000.0, "百元": 100.0, "亿元": 1e8}
+UNIT_SCALE: dict[str, float] = {
+    "元": 1.0,
+    "万元": 10_000.0,
+    "万": 10_000.0,
+    "千元": 1_000.0,
+    "百元": 100.0,
+    "亿元": 1e8,
+}
 """A unit named in a header (（万元）) scales amounts to yuan."""
 MISSING_MARKS = frozenset(
     {"无", "暂无", "不详", "未知", "/", "-", "—", "——", "空", "null", "none", "nan", "0"}
@@ -55,7 +62,7 @@ def split_unit(folded: str) -> tuple[str, str | None]:
     if m:
         return folded[: m.start()], m.group(1) or None
     for unit in sorted(UNIT_SCALE, key=len, reverse=True):
-        if len(folded) > len(unit) + 1 and folded.endswith(unit) and unit != "元":
+        if len(folded) > len(unit) + 1 and folded.endswith(unit) and len(unit) > 1:
             return folded[: -len(unit)], unit
     return folded, None
 

@@ -9,8 +9,8 @@ _EXCEL_EPOCH = pl.date(1899, 12, 30)  # Excel's day 0 (it counts the phantom 190
 
 def parse_date_expr(text: pl.Expr) -> pl.Expr:
     """Text → Date, accepting 2026-11-03, 2026/11/3, 2026.11.3, 2026年11月3日, 20261103,
-    an Excel serial number (46329) and datetime text (2026-11-03 08:00:00, 2026年11月3日14:30).
-    Null when unrecognised."""
+    an Excel serial number (46329), datetime text (2026-11-03 08:00:00, 2026年11月3日14:30) and a month
+    alone (2026年11月 → the 1st). Null when unrecognised."""
     s = text.cast(pl.String).str.normalize("NFKC").str.strip_chars()
     dashed = (
         s.str.replace(r"(\s+|T|日)\d{1,2}[:：]\d{2}([:：]\d{2}(\.\d+)?)?$", "")
@@ -18,8 +18,11 @@ def parse_date_expr(text: pl.Expr) -> pl.Expr:
         .str.replace(r"日$", "")
     )
     serial = s.str.extract(r"^(\d{5})(?:\.0+)?$", 1).cast(pl.Int32, strict=False)
+    # a month without a day (2026年10月, 2026-10) is dated the 1st: the row belongs to that month
+    month_only = pl.when(dashed.str.contains(r"^\d{4}-\d{1,2}-?$")).then(dashed.str.strip_suffix("-") + "-1")
     parsed = pl.coalesce(
         dashed.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+        month_only.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
         s.str.extract(r"^(\d{8})$", 1).str.strptime(pl.Date, "%Y%m%d", strict=False),
         pl.when(serial.is_between(1, 80000)).then(_EXCEL_EPOCH + pl.duration(days=serial)),
     )

@@ -28,7 +28,12 @@ def test_dates_in_every_format_departments_use(text):
     assert pl.select(parse_date_expr(pl.lit(text))).item() == date(2026, 11, 3)
 
 
-@pytest.mark.parametrize("text", ["2026-02-30", "abc", "11/03/2026x", "0"])
+@pytest.mark.parametrize("text", ["2026年11月", "2026-11", "2026.11"])
+def test_a_month_alone_is_its_first_day(text):
+    assert pl.select(parse_date_expr(pl.lit(text))).item() == date(2026, 11, 1)
+
+
+@pytest.mark.parametrize("text", ["2026-02-30", "abc", "11/03/2026x", "0", "2026-13"])
 def test_impossible_dates_are_null(text):
     assert pl.select(parse_date_expr(pl.lit(text))).item() is None
 
