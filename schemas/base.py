@@ -1,9 +1,10 @@
 """Declarative source definitions and the pandera schemas built from them.
 
 A *source* is one feed: the household registry or one department's extract. Its definition says
-which header wordings are accepted for each canonical field, what type the field has, whether it is
-required, what the natural key of a row is, and what a row means. Adding a department is adding a
-definition module here; no reader, loader or schema code changes.
+which canonical fields it has (label, type, whether the column is required), what the natural key of a
+row is, which date places a row in time and what a row means. The words that name the source and its
+fields in real files, and the vocabularies of its category fields, are data: schemas/lexicon.yaml (and
+a county's data/county/lexicon.yaml). Adding a department is a definition module here plus its words.
 
 Check errors read "中文原因 | English reason": quarantine keeps both.
 
@@ -37,17 +38,14 @@ class Field:
     label: str
     """The Chinese label shown to people (quarantine reasons, workbooks)."""
     aliases: tuple[str, ...] = ()
-    """Header wordings departments use for this field (the label is always accepted too)."""
+    """Header wordings this catalogue always accepted; more words, and the meaning-based reading that uses
+    them, live in schemas/lexicon.yaml (pipelines.ingest.lexicon merges both)."""
     type: FieldType = "text"
     required: bool = False
     """The column must be there (the rules cannot do without it); in the registry every row needs a value."""
     derive_from: str | None = None
     """For enum fields: when blank, read the code from this other field's text with this field's
     vocabulary (a department that writes 低保退出 in one column where we keep programme + change)."""
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        return (self.label, *self.aliases)
 
 
 @dataclass(frozen=True)

@@ -38,12 +38,6 @@ def _files(folder: Path) -> list[Path]:
     )
 
 
-def source_from_folder(path: Path) -> str | None:
-    """The source a file's parent folder names, if it names one."""
-    name = path.parent.name
-    return name if name in ALL_SOURCES else None
-
-
 def discover(settings: Settings, period: str) -> list[tuple[str | None, Path]]:
     """(source, path) pairs: the registry first, then folders named after a source in catalogue order,
     then the other folders and the inbox root by name. Department files get source None: the folder
