@@ -46,10 +46,10 @@ from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.mappings import find_mapped_header, load_mappings, proposal, write_proposal
 from pipelines.ingest.readers import RawSheet, read_any
 from pipelines.ingest.vocab import categorise
-from pipelines.normalize.values import parse_amount_expr, parse_date_expr
-from pipelines.warehouse import fetch_one, raw_columns
+from pipelines.normalize.values import parse_amount_expr, parse_date_column
+from pipelines.warehouse import fetch_one, quote_ident, raw_columns
 from schemas import get_schema, get_source
-from schemas.base import Source
+from schemas.base import Source, date_ok_column
 
 TOTALS = re.compile(r"^\s*(合\s*计|总\s*计|小\s*计|累\s*计)")
 NOTES = re.compile(r"^\s*(注|说明|备注|制表|填报|审核|负责人|联系人|单位负责人)")
@@ -241,6 +241,9 @@ def _split_sheet(
         damaged = {r for r, c in sheet.numeric_cells if c == idx}
     frame = frame.with_columns(pl.col("row_no").is_in(sorted(damaged)).alias("id_damaged"))
     frame = frame.with_row_index("_idx")
+    if source.date_field:
+        parsed = parse_date_column(frame.get_column(source.date_field))
+        frame = frame.with_columns(parsed.is_not_null().alias(date_ok_column(source.date_field)))
 
     failures = _validate(frame, source)
     bad_idx = failures.get_column("index").unique() if failures.height else pl.Series([], dtype=pl.Int32)
@@ -348,10 +351,17 @@ def _typed(
     scales = header.scales if header is not None else {}
     exprs = []
     flags = []
+    dates = {
+        f.name: parse_date_column(valid.get_column(f.name)).alias("_d_" + f.name)
+        for f in source.fields
+        if f.type == "date"
+    }
+    if dates:
+        valid = valid.with_columns(list(dates.values()))
     for f in source.fields:
         col = pl.col(f.name).str.strip_chars()
         if f.type in ("date", "amount", "int"):
-            value = parse_date_expr(col) if f.type == "date" else parse_amount_expr(col)
+            value = pl.col("_d_" + f.name) if f.type == "date" else parse_amount_expr(col)
             # flagged in the same pass (the parse is shared): text that did not parse loads as null
             flags.append((col.is_not_null() & (col != "") & value.is_null()).alias("_bad_" + f.name))
             if f.name in scales:
@@ -719,75 +729,79 @@ def _store_rows(
 ) -> pl.DataFrame:
     """Insert the file's valid rows as versions; returns the within-file repeats (ignored rows).
 
+    Done in DuckDB over the registered frame: only the narrow bookkeeping (row order, content hash,
+    natural key, version) is materialised, and the wide rows are read once, by the INSERT. Semantics
+    per natural key: the first row of the file whose content equals the latest stored version is
+    unchanged; every other row is a new version (loaded when the key is new to the warehouse, changed
+    otherwise); a row repeated within the file (same key, same content) is ignored.
+
     Must run inside the file's transaction: it reads the latest stored versions and appends to them."""
-    typed = typed.with_row_index("_ord")
-    con.register("_typed", typed)
-    hashed = con.sql(
-        "SELECT _ord, md5(_content) AS content_hash,"
-        " CASE WHEN _key IS NULL THEN 'h:' || md5(_content) ELSE 'k:' || _key END AS natural_key FROM _typed"
-    ).pl()
-    con.unregister("_typed")
-    rows = typed.join(hashed, on="_ord").sort("_ord").drop("_content", "_key")
+    con.register("_typed", typed.with_row_index("_ord"))
     empty_repeats = pl.DataFrame(schema={"sheet": pl.String, "row_no": pl.Int64, "reason": pl.String})
-    if not source.cumulative:
-        # a snapshot (the registry): every row is stored, as version 1 of this batch
-        rows = rows.with_columns(pl.lit(1, dtype=pl.Int32).alias("version"))
-        _insert(con, rows, source)
-        account.rows_loaded = rows.height
-        return empty_repeats
-    first_copy = pl.struct("natural_key", "content_hash").is_first_distinct()
-    repeats = rows.filter(~first_copy).select("sheet", "row_no", pl.lit(REASON_REPEATED).alias("reason"))
-    rows = rows.filter(first_copy)
-    con.register("_keys", rows.select("natural_key").unique())
-    latest = con.sql(
-        f"SELECT natural_key, max(version)::INTEGER AS _v_prev, arg_max(content_hash, version) AS _h_prev"
-        f" FROM raw.{source.name} WHERE natural_key IN (SELECT natural_key FROM _keys) GROUP BY natural_key"
-    ).pl()
-    con.unregister("_keys")
-    rows = rows.join(latest, on="natural_key", how="left", maintain_order="left")
-    # _k: the row's place among this file's rows with the same key (file order); windows only where a
-    # key repeats within the file, which is rare: a window over a million keys costs seconds
-    repeated_key = pl.col("natural_key").is_duplicated()
-    single = rows.filter(~repeated_key).with_columns(
-        pl.lit(0, dtype=pl.Int64).alias("_k"),
-        (pl.col("content_hash") == pl.col("_h_prev")).fill_null(False).alias("_first_same"),
-    )
-    multi = rows.filter(repeated_key).sort("_ord")
-    multi = multi.with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int64).over("natural_key").alias("_k"),
-        (pl.col("content_hash") == pl.col("_h_prev"))
-        .fill_null(False)
-        .first()
-        .over("natural_key")
-        .alias("_first_same"),
-    )
-    rows = pl.concat([single, multi]).sort("_ord")
-    unchanged = (pl.col("_k") == 0) & pl.col("_first_same")
-    version = pl.col("_v_prev").fill_null(0) + pl.col("_k") + 1 - pl.col("_first_same").cast(pl.Int64)
-    rows = rows.with_columns(
-        version.cast(pl.Int32).alias("version"),
-        pl.when(unchanged)
-        .then(pl.lit("unchanged"))
-        .when(pl.col("_v_prev").is_null() & (pl.col("_k") == 0))
-        .then(pl.lit("loaded"))
-        .otherwise(pl.lit("changed"))
-        .alias("_outcome"),
-    )
-    counts = dict(rows.group_by("_outcome").len().iter_rows())
-    account.rows_loaded = int(counts.get("loaded", 0))
-    account.rows_changed = int(counts.get("changed", 0))
-    account.rows_unchanged = int(counts.get("unchanged", 0))
-    _insert(con, rows.filter(pl.col("_outcome") != "unchanged"), source)
-    return repeats
-
-
-def _insert(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, source: Source) -> None:
-    if rows.height == 0:
-        return
-    out = rows.select([c for c, _ in raw_columns(source)])
-    con.register("_valid", out)
-    con.execute(f"INSERT INTO raw.{source.name} BY NAME SELECT * FROM _valid")
-    con.unregister("_valid")
+    fields = [c for c, _ in raw_columns(source) if c not in ("content_hash", "natural_key", "version")]
+    columns = ", ".join(f"t.{quote_ident(c)}" for c in fields)
+    try:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _hashed AS
+            SELECT _ord, md5(_content) AS content_hash,
+                   CASE WHEN _key IS NULL THEN 'h:' || md5(_content) ELSE 'k:' || _key END AS natural_key
+            FROM _typed
+            """
+        )
+        if not source.cumulative:
+            # a snapshot (the registry): every row is stored, as version 1 of this batch
+            con.execute(
+                f"INSERT INTO raw.{source.name} BY NAME SELECT {columns}, h.content_hash, h.natural_key,"
+                " 1::INTEGER AS version FROM _typed t JOIN _hashed h USING (_ord) ORDER BY _ord"
+            )
+            account.rows_loaded = typed.height
+            return empty_repeats
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _versions AS
+            WITH firsts AS (
+                SELECT * FROM _hashed
+                QUALIFY row_number() OVER (PARTITION BY natural_key, content_hash ORDER BY _ord) = 1
+            ),
+            latest AS (
+                SELECT natural_key, max(version)::INTEGER AS _v_prev, arg_max(content_hash, version) AS _h_prev
+                FROM raw.{source.name}
+                WHERE natural_key IN (SELECT natural_key FROM firsts)
+                GROUP BY natural_key
+            ),
+            placed AS (
+                SELECT f.*, l._v_prev,
+                       row_number() OVER (PARTITION BY f.natural_key ORDER BY f._ord) - 1 AS _k,
+                       first_value(coalesce(f.content_hash = l._h_prev, false))
+                           OVER (PARTITION BY f.natural_key ORDER BY f._ord) AS _first_same
+                FROM firsts f LEFT JOIN latest l USING (natural_key)
+            )
+            SELECT _ord, content_hash, natural_key,
+                   (coalesce(_v_prev, 0) + _k + 1 - _first_same::INTEGER)::INTEGER AS version,
+                   CASE WHEN _k = 0 AND _first_same THEN 'unchanged'
+                        WHEN _v_prev IS NULL AND _k = 0 THEN 'loaded'
+                        ELSE 'changed' END AS _outcome
+            FROM placed
+            """
+        )
+        counts = dict(con.sql("SELECT _outcome, count(*) FROM _versions GROUP BY _outcome").fetchall())
+        account.rows_loaded = int(counts.get("loaded", 0))
+        account.rows_changed = int(counts.get("changed", 0))
+        account.rows_unchanged = int(counts.get("unchanged", 0))
+        con.execute(
+            f"INSERT INTO raw.{source.name} BY NAME SELECT {columns}, v.content_hash, v.natural_key, v.version"
+            " FROM _typed t JOIN _versions v USING (_ord) WHERE v._outcome <> 'unchanged' ORDER BY _ord"
+        )
+        repeats = con.sql(
+            f"SELECT t.sheet, t.row_no::BIGINT AS row_no, '{REASON_REPEATED}' AS reason FROM _typed t"
+            " ANTI JOIN _versions v USING (_ord) ORDER BY t._ord"
+        ).pl()
+        return repeats if repeats.height else empty_repeats
+    finally:
+        con.execute("DROP TABLE IF EXISTS _versions")
+        con.execute("DROP TABLE IF EXISTS _hashed")
+        con.unregister("_typed")
 
 
 def _pause_for_tests() -> None:

@@ -35,3 +35,12 @@ def parse_amount_expr(text: pl.Expr) -> pl.Expr:
     is_wan = s.str.contains("万")
     digits = s.str.replace_all(r"[,，\s元¥￥万]|人民币", "").cast(pl.Float64, strict=False)
     return pl.when(is_wan).then(digits * 10_000).otherwise(digits)
+
+
+def parse_date_column(text: pl.Series) -> pl.Series:
+    """parse_date_expr over a column's distinct values only: a date column repeats a few hundred
+    values over a million rows, and the text clean-up before parsing is the costly part."""
+    stripped = text.cast(pl.String).str.strip_chars()
+    distinct = stripped.drop_nulls().unique()
+    parsed = pl.select(parse_date_expr(pl.lit(distinct))).to_series()
+    return stripped.replace_strict(distinct, parsed, default=None, return_dtype=pl.Date).alias(text.name)
