@@ -70,9 +70,13 @@ def detect_source(sheets: list[RawSheet], path: Path, shown: str, lexicon: Lexic
     titles = " ".join(title_text(s) for s in data)
     name_hits = name_cues(f"{names} {titles}", lexicon.departments)
     topic_hits = name_cues(f"{names} {titles}", lexicon.topics)
+    folder_cues.pop("registry", None)
+    name_hits.pop("registry", None)
     by_folder, by_name, by_topic = _strongest(folder_cues), _strongest(name_hits), set(topic_hits)
 
-    candidates = ["registry", *DEPARTMENT_SOURCES]
+    # the registry comes only from data/registry/ (or --source registry): a department's list that
+    # happens to carry 户编号 must never replace the monitoring system's export
+    candidates = list(DEPARTMENT_SOURCES)
     scored: list[tuple[float, str, str, float]] = []
     for name in candidates:
         source = get_source(name)

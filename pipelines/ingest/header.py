@@ -25,6 +25,7 @@ from pipelines.ingest.meaning import (
     equivalents,
     fold,
     header_score,
+    is_percent,
     unit_scale,
     value_fit,
     vocab_fit,
@@ -207,13 +208,24 @@ def read_header(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = No
         # a header that is exactly a field's word keeps the column even when its values are damaged
         # (the rows then quarantine with reasons); a contained word needs the values to agree
         scores[(c, name)] = max(confirmed(s, fits[key]), SURE) if s >= 1.0 else confirmed(s, fits[key])
+    # a share is not money: 自付比例(%) never holds out_of_pocket (a ratio field's own words say 比例)
+    for c, name in list(scores):
+        percent = types[name] == "amount" and is_percent(reading.texts.get(c, ""))
+        if percent and not any(is_percent(w) for w in words[name].words):
+            del scores[(c, name)]
     # a category column is also known by its values: 在读/辍学 under any header is a school status, and
     # a header that names the field over values its vocabulary does not know is less sure (业务类型 over
     # 新增/退出 is the change, not the programme); an ID column by its ID numbers (社会保障号码)
+    enum_fits: dict[tuple[str, str], float | None] = {
+        (c, f.name): vocab_fit(body.get_column(c).to_list(), lexicon.table(source.name, f.name))
+        for f in source.fields
+        if f.type == "enum"
+        for c in cols
+        if c in reading.texts
+    }
     for f in source.fields:
         if f.type not in ("enum", "id_number"):
             continue
-        table = lexicon.table(source.name, f.name)
         for c in cols:
             if c not in reading.texts:
                 continue
@@ -223,17 +235,31 @@ def read_header(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = No
                 if fit is not None and fit >= ID_SURE:
                     scores[(c, f.name)] = max(scores.get((c, f.name), 0.0), 0.6)
                 continue
-            fit = vocab_fit(values, table)
+            fit = enum_fits[(c, f.name)]
             if fit is None:
                 continue
-            if (c, f.name) in scores:
+            named = header_score(reading.texts[c], words[f.name])
+            elsewhere = max(
+                (v or 0.0 for (c2, n), v in enum_fits.items() if c2 == c and n != f.name), default=0.0
+            )
+            if (c, f.name) in scores and (named < 1.0 or (fit < 0.3 and elsewhere >= VOCAB_SURE)):
+                # a header that only contains the field's word over values its vocabulary does not know is
+                # less sure, and so is an exact one whose values plainly belong to another field (业务类型
+                # over 新增/停保 is the change, not the programme); otherwise an exact header keeps its
+                # column even when every value is unknown (they load and are listed)
                 scores[(c, f.name)] *= 0.5 + 0.5 * fit
-            if fit >= VOCAB_SURE:
-                scores[(c, f.name)] = max(scores.get((c, f.name), 0.0), 0.45 + 0.3 * fit)
+            if fit >= VOCAB_SURE and not _index_like(values):
+                scores[(c, f.name)] = max(scores.get((c, f.name), 0.0), 0.45 + 0.3 * fit + 0.01 * named)
     mapping = assign(scores, cols)
     if len(mapping) < 2:
         return None
     return Reading(reading.pos, reading.used, mapping, reading.texts, reading.cands)
+
+
+def _index_like(values: list) -> bool:
+    """Digits only (序号 1, 2, 3 …; amounts): values alone never make such a column a category."""
+    present = [str(v).strip() for v in values if v is not None and str(v).strip()]
+    return bool(present) and all(v.replace(".", "", 1).isdigit() for v in present)
 
 
 def source_fit(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = None) -> tuple[float, int, bool]:

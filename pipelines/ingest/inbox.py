@@ -110,5 +110,6 @@ def ingest_all(
             display_root=settings.data_dir,
             on_file=on_file,
             lexicon=lexicon,
+            county_dir=settings.county_dir,
         )
     return accounts

@@ -365,7 +365,8 @@ def _typed(
             # flagged in the same pass (the parse is shared): text that did not parse loads as null
             flags.append((col.is_not_null() & (col != "") & value.is_null()).alias("_bad_" + f.name))
             if f.name in scales:
-                value = value * scales[f.name]
+                # a cell that names its own unit (1.2万) is already in yuan
+                value = pl.when(col.str.contains("万")).then(value).otherwise(value * scales[f.name])
             exprs.append(value.alias(f.name))
         elif f.type in ("id_number", "name"):
             exprs.append(col.alias(f.name))
@@ -387,8 +388,12 @@ def _typed(
     address = _compose_address(source)
     if address is not None:
         out = out.with_columns(address)
+    # the department's own category words count as content: two rows whose unknown words differ are two
+    # rows, and a resend that changes an unknown word is a new version
     content = pl.concat_str(
-        [pl.col(f.name).cast(pl.String).fill_null("\u2205") for f in source.fields], separator="\x1f"
+        [pl.col(f.name).cast(pl.String).fill_null("\u2205") for f in source.fields]
+        + [pl.col(f.name + "_raw").fill_null("\u2205") for f in source.fields if f.type == "enum"],
+        separator="\x1f",
     )
     key_parts = [_key_part(k, source) for k in source.natural_key]
     key = pl.concat_str(key_parts, separator="|")  # null as soon as one part is null: incomplete key

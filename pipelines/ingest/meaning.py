@@ -11,6 +11,7 @@ contained match. The column's values then confirm the field's type: a "name" col
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -67,6 +68,15 @@ def split_unit(folded: str) -> tuple[str, str | None]:
     return folded, None
 
 
+PERCENT_WORDS = ("%", "％", "比例", "比率", "百分比", "占比")
+
+
+def is_percent(header: object) -> bool:
+    """A share, not money: 自付比例(%) is not an amount in yuan."""
+    h = fold(header)
+    return any(w in h for w in PERCENT_WORDS)
+
+
 def unit_scale(header: object) -> float:
     """The factor that turns a header's amounts into yuan (1.0 when it names no money unit)."""
     _, unit = split_unit(fold(header))
@@ -81,16 +91,23 @@ Equivalents = tuple[tuple[str, str], ...]
 
 
 def equivalents(groups: Iterable[Sequence[str]]) -> Equivalents:
-    """Pairs from groups of interchangeable header words (the first word of a group is canonical)."""
-    pairs = [(fold(v), fold(g[0])) for g in groups for v in g[1:] if fold(v) and fold(g[0])]
-    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+    """Pairs from groups of interchangeable header words (the first word of a group is canonical; it maps
+    to itself so that a longer word is never rewritten by a shorter one inside it: 号码 stays 号码)."""
+    pairs = [(fold(v), fold(g[0])) for g in groups for v in g if fold(v) and fold(g[0])]
+    return tuple(sorted(set(pairs), key=lambda p: (-len(p[0]), p[0])))
+
+
+@functools.lru_cache(maxsize=64)
+def _equiv_pattern(equiv: Equivalents) -> tuple[re.Pattern[str], dict[str, str]]:
+    return re.compile("|".join(re.escape(v) for v, _ in equiv)), dict(equiv)
 
 
 def canonical(folded: str, equiv: Equivalents) -> str:
-    for variant, canon in equiv:
-        if variant in folded:
-            folded = folded.replace(variant, canon)
-    return folded
+    """One left-to-right pass, longest word first: 证件号码 stays 证件号码, 医疗类型 reads 医疗类别."""
+    if not equiv:
+        return folded
+    pattern, table = _equiv_pattern(equiv)
+    return pattern.sub(lambda m: table[m.group(0)], folded)
 
 
 @dataclass(frozen=True)
@@ -219,10 +236,9 @@ class CategoryTable(list[tuple[str, str]]):
     negated: str | None = None
 
 
-NEGATIONS = ("没有", "无", "未", "非", "不", "否")
-"""Words that, just before a category word, deny it: 无人员受伤 is not an injury."""
-NEGATION_REACH = 3
-"""How many characters may stand between the negation and the word it denies (无人员受伤)."""
+NEGATION = re.compile(r"(没有|不予|不再|无|未|非|否)[^,，;；。、]{0,2}$")
+"""A negation at most two characters before a category word denies it: 无人员受伤, 未受损 (but not
+未成年人死亡, nor 不慎受伤: 不 is too common in other words)."""
 
 
 def category_table(
@@ -240,8 +256,7 @@ def _denied(value: str, syn: str) -> bool:
     """The synonym occurs in the value only right after a negation (无人员受伤, 未受损)."""
     start = value.find(syn)
     while start >= 0:
-        before = value[max(0, start - NEGATION_REACH - 2) : start]
-        if not any(n in before for n in NEGATIONS):
+        if not NEGATION.search(value[:start]):
             return False
         start = value.find(syn, start + 1)
     return True
@@ -257,23 +272,26 @@ def map_category(value: object, table: list[tuple[str, str]]) -> str | None:
     for syn, code in table:
         if v == syn:
             return code
+    rank = getattr(table, "rank", None)
     best_len = 0
     found: set[str] = set()
     denied = False
     for syn, code in table:
-        if len(syn) < max(best_len, 2):
+        if len(syn) < 2:
             break  # a one-letter code (A, 1) is only ever an exact value: 100 is not grade 1
+        if len(syn) < best_len and not rank:
+            break  # the longest word wins (C级危房 over 危房) …
         if syn in v:
             if _denied(v, syn):
                 denied = True
                 continue
-            best_len = len(syn)
+            best_len = max(best_len, len(syn))
             found.add(code)
+    if rank and found:
+        # … except in a vocabulary ordered by severity: 死亡1人，无人受伤 is a death
+        return min(found, key=lambda c: rank.get(c, len(rank)))
     if not found and denied:
         return getattr(table, "negated", None)
-    if len(found) > 1 and getattr(table, "rank", None):
-        rank = table.rank  # type: ignore[attr-defined]
-        return min(found, key=lambda c: rank.get(c, len(rank)))
     return found.pop() if len(found) == 1 else None
 
 

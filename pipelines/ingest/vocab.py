@@ -47,7 +47,9 @@ def categorise(
         code = raw.replace_strict(list(mapping), list(mapping.values()), default=None, return_dtype=pl.String)
         if f.derive_from:
             source_text = pl.col(f.derive_from).str.strip_chars()
-            derived_values = frame.get_column(f.derive_from).drop_nulls().unique().sort().to_list()
+            derived_values = (
+                frame.get_column(f.derive_from).str.strip_chars().drop_nulls().unique().sort().to_list()
+            )
             derived = _lookup(derived_values, table)
             from_other = source_text.replace_strict(
                 list(derived), list(derived.values()), default=None, return_dtype=pl.String

@@ -35,11 +35,16 @@ def detect(tmp_path: Path, text: str, folder: str = "2026-11", name: str = "x.cs
         ("business licences", "企业名称,法定代表人,身份证号,成立日期", "market_supervision"),
         ("real estate", "不动产权证号,权利人,证件号码,坐落", "real_estate"),
         ("water by village", "乡镇,行政村,问题类型,发现日期", "water"),
-        ("registry", "户编号,姓名,证件号码,乡(镇),行政村", "registry"),
     ],
 )
 def test_source_detected_from_headers(tmp_path, description, header, expected):
     assert detect(tmp_path, header + "\n") == expected, description
+
+
+def test_an_inbox_file_never_becomes_the_registry(tmp_path):
+    # a department list that carries 户编号 must not replace the monitoring system's export
+    with pytest.raises(UnknownSourceError):
+        detect(tmp_path, "户编号,姓名,证件号码,乡(镇),行政村\n", folder="乡村振兴局")
 
 
 def test_unknown_and_ambiguous_sources_are_errors(tmp_path):

@@ -191,3 +191,92 @@ def test_monthly_inbox_with_chinese_folders_and_a_loose_file(tmp_path):
 
 def test_lexicon_ships_with_the_package():
     assert Path(LEX.files[0]).name == "lexicon.yaml" and LEX.departments["medical_insurance"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("public_security.outcome", "死亡1人，无人受伤", "死亡"),  # severity order beats length
+        ("public_security.outcome", "不慎摔倒受伤", "轻伤"),  # 不慎 is not a negation
+        ("public_security.outcome", "未成年人死亡", "死亡"),  # 未 three characters away denies nothing
+        ("civil_affairs.programme", "低保边缘家庭", "其他"),  # not 低保
+        ("civil_affairs.change", "死亡停发", "死亡"),
+        ("civil_affairs.change", "不予纳入", None),
+        ("education.status", "疑似辍学（已核实在读）", "在读"),
+        ("education.status", "辍学已劝返", "在读"),
+        ("agriculture.operating_status", "略有亏损", "亏损"),  # a loss is not a failed project
+        ("hrss.event", "失业保险金申领", "其他"),
+    ],
+)
+def test_words_that_look_like_a_risk_but_are_not(field, value, code):
+    assert map_category(value, table(field)) == code, (field, value)
+
+
+def test_equivalent_words_are_rewritten_once():
+    from pipelines.ingest.meaning import canonical, equivalents
+
+    eq = equivalents(LEX.equivalents)
+    assert canonical("证件号码", eq) == "证件号码" and canonical("医疗类型", eq) == "医疗类别"
+    assert canonical("病种类别", eq) == "病种类别"
+
+
+def test_rows_differing_only_in_unknown_words_are_kept_apart(tmp_path):
+    path = tmp_path / "民政" / "a.csv"
+    path.parent.mkdir()
+    path.write_text(
+        "姓名,身份证号码,救助类别,审批日期\n"
+        + "".join(f"张三,{ID_A},{w},2026-10-05\n" for w in ("甲补贴", "乙补贴", "甲补贴")),
+        encoding="utf-8",
+    )
+    with connect(":memory:") as con:
+        a = load_file(con, path, None, "2026-10")
+    assert (a.rows_read, a.rows_loaded, a.rows_ignored) == (3, 2, 1)  # the third repeats the first
+    assert a.unknown_values == {"programme": {"甲补贴": 2, "乙补贴": 1}}
+
+
+def test_an_exact_header_over_unknown_values_still_loads(tmp_path):
+    path = tmp_path / "民政" / "a.csv"
+    path.parent.mkdir()
+    path.write_text(
+        f"姓名,身份证号码,救助类别,审批日期\n张三,{ID_A},某甲,2026-10-05\n李四,{ID_B},某乙,2026-10-06\n",
+        "utf-8",
+    )
+    with connect(":memory:") as con:
+        a = load_file(con, path, None, "2026-10")
+    assert (a.status, a.rows_loaded) == ("loaded", 2)
+
+
+def test_a_serial_number_column_is_never_a_category(tmp_path):
+    from pipelines.ingest.header import find_header
+    from schemas import get_source
+
+    path = tmp_path / "a.csv"
+    path.write_text(
+        f"序号,姓名,身份证号,残疾程度,发证日期\n1,张三,{ID_A},四级,2026-10-01\n2,李四,{ID_B},三级,2026-10-02\n",
+        "utf-8",
+    )
+    header = find_header(read_any(path)[0].grid, get_source("disability"), "a.csv", LEX)
+    assert header.columns.get("c0") is None and header.columns.get("c3") == "grade"
+
+
+def test_a_share_is_not_money_and_a_cell_in_wan_is_not_scaled_twice(tmp_path):
+    path = tmp_path / "医保" / "a.csv"
+    path.parent.mkdir()
+    path.write_text(
+        f"姓名,身份证号,结算日期,自付比例(%),个人自付部分（万元）\n张三,{ID_A},2026-10-05,30,1.2万\n李四,{ID_B},2026-10-06,40,0.5\n",
+        encoding="utf-8",
+    )
+    with connect(":memory:") as con:
+        a = load_file(con, path, None, "2026-10")
+        got = con.sql("SELECT out_of_pocket FROM raw.medical_insurance ORDER BY row_no").fetchall()
+    assert a.column_map["out_of_pocket"]["header"] == "个人自付部分（万元）"
+    assert got == [(12000.0,), (5000.0,)]
+
+
+def test_the_programme_text_gives_the_change_even_with_stray_spaces(tmp_path):
+    path = tmp_path / "民政" / "a.csv"
+    path.parent.mkdir()
+    path.write_text(f"姓名,身份证号码,救助类别,审批日期\n张三,{ID_A}, 低保退出 ,2026-10-05\n", "utf-8")
+    with connect(":memory:") as con:
+        load_file(con, path, None, "2026-10")
+        assert con.sql("SELECT programme, change FROM raw.civil_affairs").fetchall() == [("低保", "退出")]
