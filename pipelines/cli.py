@@ -189,6 +189,15 @@ def run(
             else:
                 status.update(f"{label}: {message}")
 
+        from pipelines.ingest.lexicon import LexiconError, load_lexicon
+
+        try:  # the county's own lexicon is checked before anything runs: an error there is one clear line
+            load_lexicon(settings.county_dir)
+        except LexiconError as exc:
+            console.print(
+                f"[red]本县词表有误，未运行 / the county lexicon has an error, nothing was run:[/] {exc}"
+            )
+            raise typer.Exit(2) from exc
         progress.subscribe(show)
         try:
             result = monthly_screening(

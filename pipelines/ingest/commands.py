@@ -63,8 +63,13 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 print(json.dumps(account.to_json(), ensure_ascii=False), flush=True)
 
-        from pipelines.ingest.lexicon import load_lexicon
+        from pipelines.ingest.lexicon import LexiconError, load_lexicon
 
+        try:
+            lexicon = load_lexicon(settings.county_dir)
+        except LexiconError as exc:
+            typer.echo(f"✗ the county lexicon has an error | 本县词表有误: {exc}", err=True)
+            raise typer.Exit(2) from exc
         with wh.connect(settings.warehouse) as con:
             accounts = ingest_paths(
                 con,
@@ -72,7 +77,7 @@ def register(app: typer.Typer) -> None:
                 source,
                 period=p,
                 on_file=emit,
-                lexicon=load_lexicon(settings.county_dir),
+                lexicon=lexicon,
                 county_dir=settings.county_dir,
             )
         if not as_json:
@@ -113,7 +118,7 @@ def register_sources(app: typer.Typer) -> None:
         <data>/county/mappings/ to correct once and confirm. 生成表头对应建议，核对后确认。"""
         from pipelines.ingest.detect import detect_source
         from pipelines.ingest.errors import IngestError
-        from pipelines.ingest.header import HeaderMap, find_header, read_header
+        from pipelines.ingest.header import header_map, read_header
         from pipelines.ingest.lexicon import load_lexicon
         from pipelines.ingest.mappings import proposal, write_proposal
         from pipelines.ingest.readers import read_any
@@ -144,23 +149,8 @@ def register_sources(app: typer.Typer) -> None:
         sheet = next((s for s in sheets if not s.skip_reason), sheets[0])
         header = None
         if source is not None:
-            try:
-                header = find_header(sheet.grid, get_source(source), str(file), lexicon)
-            except IngestError:
-                reading = read_header(sheet.grid, get_source(source), lexicon)
-                header = (
-                    None
-                    if reading is None
-                    else HeaderMap(
-                        header_row_no=int(
-                            sheet.grid.row(reading.pos + reading.used - 1, named=True)["row_no"]
-                        ),
-                        columns={c: f for c, (f, _) in reading.columns.items()},
-                        unknown=(),
-                        texts=reading.texts,
-                        confidence={f: round(s, 3) for f, s in reading.columns.values()},
-                    )
-                )
+            reading = read_header(sheet.grid, get_source(source), lexicon)
+            header = header_map(sheet.grid, reading, get_source(source)) if reading is not None else None
         prop = proposal(sheet.grid, header, source, str(file), reason, candidates)
         path = write_proposal(settings.county_dir, prop)
         typer.echo(f"source: {source or '?'}  ({reason})")

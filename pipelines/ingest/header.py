@@ -48,15 +48,9 @@ __all__ = [
     "HeaderError",
     "HeaderMap",
     "find_header",
-    "fold_header",
     "read_header",
     "source_words",
 ]
-
-
-def fold_header(text: str | None) -> str:
-    """Compare headers ignoring width, case, spaces, required-field stars and colons."""
-    return fold(text)
 
 
 def source_words(source: Source, lexicon: Lexicon) -> dict[str, Words]:
@@ -94,8 +88,6 @@ class HeaderMap:
     """canonical field → how surely its column was recognised (1.0: a word of the lexicon exactly)."""
     scales: dict[str, float] = field(default_factory=dict)
     """amount field → factor to yuan from a unit in its header (（万元） → 10000)."""
-    title: str = ""
-    """Text of the rows above the header (a title row names the department or the subject)."""
 
 
 def _labels(grid: pl.DataFrame) -> list[str]:
@@ -287,9 +279,9 @@ def _fallback_named(source: Source, named: dict[str, float]) -> set[str]:
 def _closest(field_headers: tuple[str, ...], found: list[str]) -> str | None:
     best: tuple[float, str] | None = None
     for text in found:
-        folded = fold_header(text)
+        folded = fold(text)
         for alias in field_headers:
-            ratio = difflib.SequenceMatcher(None, folded, fold_header(alias)).ratio()
+            ratio = difflib.SequenceMatcher(None, folded, fold(alias)).ratio()
             if ratio >= 0.5 and (best is None or ratio > best[0]):
                 best = (ratio, text)
     return best[1] if best else None
@@ -306,12 +298,10 @@ def find_header(grid: pl.DataFrame, source: Source, where: str, lexicon: Lexicon
             f"no header row found in the first {HEADER_SCAN_ROWS} rows for source {source.name}; "
             f"expected columns like {expected} | 未找到表头",
         )
-    mapping = {c: f for c, (f, _) in reading.columns.items()}
-    confidence = {f: round(s, 3) for f, s in reading.columns.values()}
+    confidence = {f: s for f, s in reading.columns.values()}
     texts = reading.texts
     last = grid.row(reading.pos + reading.used - 1, named=True)
-    unknown = tuple(t for c, t in texts.items() if c not in mapping)
-    named = set(mapping.values())
+    named = set(confidence)
     missing = [
         f
         for f in source.fields
@@ -346,6 +336,13 @@ def find_header(grid: pl.DataFrame, source: Source, where: str, lexicon: Lexicon
             missing=tuple(f.label for f in someone),
             found=tuple(t for t in texts.values() if t),
         )
+    return header_map(grid, reading, source)
+
+
+def header_map(grid: pl.DataFrame, reading: Reading, source: Source) -> HeaderMap:
+    """The HeaderMap of a reading (columns, confidences, units), without checking required fields: for
+    find_header and for mapping proposals of files that cannot load as they are."""
+    mapping = {c: f for c, (f, _) in reading.columns.items()}
     types = {f.name: f.type for f in source.fields}
     scales: dict[str, float] = {}
     for c, name in mapping.items():
@@ -353,15 +350,12 @@ def find_header(grid: pl.DataFrame, source: Source, where: str, lexicon: Lexicon
             factor = max((unit_scale(o) for o in reading.cands.get(c, [])), default=1.0)
             if factor != 1.0:
                 scales[name] = factor
-    title_rows = grid.head(reading.pos)
-    title = " ".join(str(v) for row in title_rows.drop("row_no").iter_rows() for v in row if v is not None)
     return HeaderMap(
-        header_row_no=int(last["row_no"]),
+        header_row_no=int(grid.row(reading.pos + reading.used - 1, named=True)["row_no"]),
         columns=mapping,
-        unknown=unknown,
+        unknown=tuple(t for c, t in reading.texts.items() if c not in mapping),
         header_rows=reading.used,
-        texts=texts,
-        confidence=confidence,
+        texts=reading.texts,
+        confidence={f: round(s, 3) for f, s in reading.columns.values()},
         scales=scales,
-        title=title,
     )

@@ -48,9 +48,6 @@ class Lexicon:
     def field_words(self, source: str, name: str) -> tuple[str, ...]:
         return self.words.get((source, name), ())
 
-    def codes(self, source: str, name: str) -> tuple[str, ...]:
-        return tuple(self.vocab.get((source, name), {}))
-
     def table(self, source: str, name: str) -> CategoryTable:
         """The lookup table of a field's vocabulary (ordered by severity where the lexicon says so)."""
         return category_table(

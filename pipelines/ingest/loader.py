@@ -41,7 +41,7 @@ from pipelines.ingest.errors import (
     MissingColumnsError,
     UncertainMappingError,
 )
-from pipelines.ingest.header import HeaderMap, find_header
+from pipelines.ingest.header import HeaderMap, find_header, header_map, read_header
 from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.mappings import find_mapped_header, load_mappings, proposal, write_proposal
 from pipelines.ingest.readers import RawSheet, read_any
@@ -579,18 +579,8 @@ def _propose(
     source = source_name or (candidates[0] if candidates else None)
     header = None
     if source is not None:
-        from pipelines.ingest.header import read_header
-
         reading = read_header(sheet.grid, get_source(source), lexicon)
-        if reading is not None:
-            last = sheet.grid.row(reading.pos + reading.used - 1, named=True)
-            header = HeaderMap(
-                header_row_no=int(last["row_no"]),
-                columns={c: f for c, (f, _) in reading.columns.items()},
-                unknown=(),
-                texts=reading.texts,
-                confidence={f: round(sc, 3) for f, sc in reading.columns.values()},
-            )
+        header = header_map(sheet.grid, reading, get_source(source)) if reading is not None else None
     return write_proposal(county_dir, proposal(sheet.grid, header, source, shown, exc.detail, candidates))
 
 

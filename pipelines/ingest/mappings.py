@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 import yaml
 
+from pipelines.ingest.errors import IngestError
 from pipelines.ingest.header import HEADER_SCAN_ROWS, HeaderMap
 from pipelines.ingest.meaning import fold, unit_scale
 from schemas import ALL_SOURCES, get_source
@@ -29,8 +30,14 @@ MAPPINGS_DIR = "mappings"
 SAMPLE_VALUES = 3
 
 
-class MappingError(ValueError):
-    """A mapping file is malformed: names the file and the entry."""
+class MappingError(IngestError):
+    """A confirmed mapping file is malformed: names the file and the entry (a file that would use it is
+    refused with this message; the run goes on)."""
+
+    category = "bad_mapping"
+
+    def __init__(self, file: Path | str, detail: str) -> None:
+        super().__init__(file, f"confirmed mapping {file}: {detail}")
 
 
 def header_signature(texts: list[str]) -> str:
@@ -45,7 +52,8 @@ class Mapping:
 
     source: str
     signature: str
-    columns: dict[str, str | None]
+    columns: tuple[tuple[str, str | None], ...]
+    """(header text, field or None) in the header row's order; a header text may repeat."""
     path: Path
 
 
@@ -65,25 +73,29 @@ def load_mappings(county_dir: Path | None) -> dict[str, Mapping]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise MappingError(f"{path}: not valid YAML ({exc})") from exc
+            raise MappingError(path, f"not valid YAML ({exc}) | 表头对应文件格式错误") from exc
         if not isinstance(data, dict) or data.get("confirmed") is not True:
             continue
         source = data.get("source")
         if source not in ALL_SOURCES:
             raise MappingError(
-                f"{path}: source {source!r} is not a catalogue source ({', '.join(ALL_SOURCES)})"
+                path, f"source {source!r} is not a catalogue source ({', '.join(ALL_SOURCES)})"
             )
         fields = set(get_source(source).field_names)
-        columns: dict[str, str | None] = {}
+        columns: list[tuple[str, str | None]] = []
         for item in data.get("columns") or []:
+            if not isinstance(item, dict):
+                raise MappingError(path, f"columns: expected {{header: …, field: …}} items, got {item!r}")
             header, field = str(item.get("header", "")), item.get("field")
             if field is not None and field not in fields:
                 raise MappingError(
-                    f"{path}: header {header!r}: {source} has no field {field!r}; fields: {sorted(fields)}"
+                    path, f"header {header!r}: {source} has no field {field!r}; fields: {sorted(fields)}"
                 )
-            columns[header] = field
-        signature = header_signature(list(columns))
-        out[signature] = Mapping(source, signature, columns, path)
+            if field is not None and field in {f for _, f in columns}:
+                raise MappingError(path, f"field {field!r} is given to two headers; give it to one")
+            columns.append((header, field))
+        signature = header_signature([h for h, _ in columns])
+        out[signature] = Mapping(source, signature, tuple(columns), path)
     return out
 
 
@@ -97,8 +109,9 @@ def find_mapped_header(grid: pl.DataFrame, mappings: dict[str, Mapping]) -> tupl
         mapping = mappings.get(header_signature(texts))
         if mapping is None:
             continue
-        by_text = {fold(h): f for h, f in mapping.columns.items()}
-        columns = {c: f for c, t in zip(cols, texts, strict=True) if (f := by_text.get(fold(t))) is not None}
+        # the signature matched: the row's non-blank cells are the mapping's headers, in order
+        filled = [c for c, t in zip(cols, texts, strict=True) if fold(t)]
+        columns = {c: f for c, (_, f) in zip(filled, mapping.columns, strict=True) if f is not None}
         types = {f.name: f.type for f in get_source(mapping.source).fields}
         scales = {
             f: unit_scale(t)

@@ -33,6 +33,7 @@ CATEGORY_ZH = {
     "unsupported_type": "不支持的文件类型",
     "password_protected": "工作簿设有密码",
     "uncertain_mapping": "表头识别不确定，待确认",
+    "bad_mapping": "已确认的表头对应文件有误",
 }
 ID_PROBLEM_ZH = {
     "missing": "缺失",

@@ -21,10 +21,6 @@ def raw_name(field: str) -> str:
     return field + RAW_SUFFIX
 
 
-def enum_fields(source: Source) -> list[str]:
-    return [f.name for f in source.fields if f.type == "enum"]
-
-
 def _lookup(values: list[str], table: list[tuple[str, str]]) -> dict[str, str | None]:
     return {v: map_category(v, table) for v in values}
 
