@@ -34,12 +34,12 @@ from schemas.base import Source
 
 HEADER_SCAN_ROWS = 20
 SAMPLE_ROWS = 200
+"""Rows below the header whose values confirm each column's type."""
 ID_SURE = 0.9
 """A column at least this full of ID numbers is the ID column whatever its header says (confidence 0.6)."""
 VOCAB_SURE = 0.8
 """A column whose distinct values the field's vocabulary knows at least this well is that field (with a
 header that does not name it, at a confidence of 0.45 + 0.3 × the share known)."""
-"""Rows below the header whose values confirm each column's type."""
 COMMON_FIELDS = frozenset({"name", "id_number", "address", "township", "village", "group"})
 """Fields nearly every source has: they do not tell sources apart."""
 

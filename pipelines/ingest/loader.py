@@ -587,10 +587,10 @@ def _propose(
 def read_typed(
     path: Path, source_name: str, *, lexicon: Lexicon | None = None, shown: str | None = None
 ) -> tuple[pl.DataFrame, FileAccount]:
-    """Read one file the way the monthly ingest does (readers, header by meaning, validation, typing,
-    vocabularies) without a warehouse: the typed valid rows and the account of every row. The one
-    table reader behind `dixian match --registry FILE` and the ingest itself. Raises IngestError for a
-    file that cannot be read at all."""
+    """Read one file the way the monthly ingest does (the same readers, header by meaning, validation,
+    typing and vocabularies: _read_sheets, which load_file also calls) without a warehouse: the typed
+    valid rows and the account of every row. Behind `dixian match --registry FILE`. Raises IngestError
+    for a file that cannot be read at all."""
     path = Path(path)
     shown = shown or str(path)
     lexicon = lexicon or load_lexicon()
