@@ -106,7 +106,15 @@ class Builder:
 
     def civil(self, s: Subject, when: date, programme: str) -> Record:
         amount = {"低保": 720.0, "特困": 980.0, "临时救助": float(self.rng.choice((1000, 1500, 2000, 3000)))}
-        values = {"programme": programme, "event_date": when, "amount": amount.get(programme, 0.0)}
+        # civil affairs lists say what changed (变动类型): aid is a new enrolment or a one-off payment;
+        # exits (低保退出) and funeral records carry it in the programme's own words, the column is blank
+        change = ("一次性救助" if programme == "临时救助" else "新增") if programme in amount else None
+        values = {
+            "programme": programme,
+            "change": change,
+            "event_date": when,
+            "amount": amount.get(programme, 0.0),
+        }
         return self._rec("civil_affairs", s, when, values)
 
     def education(self, s: Subject, when: date, status: str, age: int, town_short: str) -> Record:

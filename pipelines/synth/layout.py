@@ -27,8 +27,8 @@ HEADERS: dict[str, dict[str, str]] = {
         "diagnosis_date": "确诊日期", "hospital": "确诊医院", "address": "现住址",
     },
     "civil_affairs": {
-        "name": "救助对象姓名", "id_number": "身份证号", "programme": "救助类别", "event_date": "审批日期",
-        "amount": "发放金额", "address": "家庭住址",
+        "name": "救助对象姓名", "id_number": "身份证号", "programme": "救助类别", "change": "变动类型",
+        "event_date": "审批日期", "amount": "发放金额", "address": "家庭住址",
     },
     "education": {
         "name": "学生姓名", "id_number": "学籍号(身份证)", "school": "就读学校", "stage": "学段",
