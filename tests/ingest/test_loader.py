@@ -4,6 +4,7 @@ import pytest
 import xlsxwriter
 
 from pipelines.ingest.header import HeaderError, find_header
+from pipelines.ingest.inbox import ingest_paths
 from pipelines.ingest.loader import load_file
 from pipelines.ingest.readers import detect_encoding, read_any
 from pipelines.warehouse import connect
@@ -118,3 +119,19 @@ def test_legacy_xls_numeric_id_cell_is_flagged_damaged(con):
     assert account.status == "loaded" and account.rows_loaded == 3
     flags = con.sql("SELECT row_no, name, id_damaged FROM raw.medical_insurance ORDER BY row_no").fetchall()
     assert flags == [(3, "张三", False), (4, "李四", True), (5, "王五", False)]
+
+
+def test_a_wide_file_loads_and_totals_rows_in_any_of_the_first_three_cells_are_ignored(tmp_path):
+    """300 columns (the row classifier used to grow with the square of the column count)."""
+    path = tmp_path / "wide.csv"
+    head = ["姓名", "身份证号", "结算日期", "个人自付", *(f"列{i}" for i in range(296))]
+    rows = [
+        ["张三", "341722199001011235", "2026-10-01", "100", *["x"] * 296],
+        ["", "", "合 计", "100", *[""] * 296],
+        ["注：数据截至10月底", *[""] * 299],
+    ]
+    path.write_text("\n".join(",".join(r) for r in [head, *rows]) + "\n", encoding="utf-8")
+    with connect(":memory:") as con:
+        [a] = ingest_paths(con, [path], "medical_insurance", period="2026-10")
+    assert (a.status, a.rows_read, a.rows_loaded, a.rows_ignored) == ("loaded", 3, 1, 2)
+    assert set(a.ignored_reasons) == {"合计行 | totals row", "表尾说明 | note under the table"}
