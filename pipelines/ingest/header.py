@@ -152,7 +152,9 @@ def _filled(row: dict, cols: list[str]) -> int:
     return sum(1 for c in cols if row.get(c) is not None and str(row[c]).strip())
 
 
-def _best_reading(grid: pl.DataFrame, words: dict[str, Words], cols: list[str]) -> Reading | None:
+def _best_reading(
+    grid: pl.DataFrame, words: dict[str, Words], cols: list[str], min_fields: int = 2
+) -> Reading | None:
     """The row (or pair of rows) whose headers name the most fields, by header text alone.
 
     A pair of rows is a two-row header only when it names more fields than either row alone and its
@@ -164,11 +166,15 @@ def _best_reading(grid: pl.DataFrame, words: dict[str, Words], cols: list[str]) 
         cands, texts = _candidates(row, None, cols)
         singles.append((0, assign(_scores(cands, words), cols), texts, cands))
     best: Reading | None = None
-    best_n = 1  # a header names at least two fields
+    best_n = min_fields - 1  # a header names at least two fields (a person list: one)
+    best_filled = 0
     for pos in range(len(singles)):
         n = len(singles[pos][1])
-        if n > best_n:
-            best_n, best = n, Reading(pos, 1, singles[pos][1], singles[pos][2], singles[pos][3])
+        filled = _filled(rows[pos], cols)
+        # more fields named wins; at equal count the fuller row (a title that mentions 身份证号 is one cell)
+        if n > best_n or (n == best_n and best is not None and filled > best_filled):
+            best_n, best_filled = n, filled
+            best = Reading(pos, 1, singles[pos][1], singles[pos][2], singles[pos][3])
         if pos + 1 >= len(rows) or pos + 1 >= len(singles):
             continue
         upper, lower = rows[pos], rows[pos + 1]
@@ -181,12 +187,21 @@ def _best_reading(grid: pl.DataFrame, words: dict[str, Words], cols: list[str]) 
     return best
 
 
-def read_header(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = None) -> Reading | None:
-    """The best header reading with every column's type confirmed by the values below it."""
+def read_header(
+    grid: pl.DataFrame,
+    source: Source,
+    lexicon: Lexicon | None = None,
+    *,
+    words: dict[str, Words] | None = None,
+    min_fields: int = 2,
+) -> Reading | None:
+    """The best header reading with every column's type confirmed by the values below it. `words`
+    replaces the lexicon's for a source outside the catalogue (an ad hoc person list, which may also
+    name a single field: min_fields=1)."""
     lexicon = lexicon or load_lexicon()
-    words = source_words(source, lexicon)
+    words = words or source_words(source, lexicon)
     cols = _labels(grid)
-    reading = _best_reading(grid, words, cols)
+    reading = _best_reading(grid, words, cols, min_fields)
     if reading is None:
         return None
     body = grid.slice(reading.pos + reading.used, SAMPLE_ROWS)
@@ -243,7 +258,7 @@ def read_header(grid: pl.DataFrame, source: Source, lexicon: Lexicon | None = No
             if fit >= VOCAB_SURE and not _index_like(values):
                 scores[(c, f.name)] = max(scores.get((c, f.name), 0.0), 0.45 + 0.3 * fit + 0.01 * named)
     mapping = assign(scores, cols)
-    if len(mapping) < 2:
+    if len(mapping) < min_fields:
         return None
     return Reading(reading.pos, reading.used, mapping, reading.texts, reading.cands)
 

@@ -16,6 +16,7 @@ from pipelines.ingest.header import HEADER_SCAN_ROWS
 from pipelines.ingest.lexicon import load_lexicon
 from pipelines.ingest.meaning import ACCEPT, Words, header_score
 from pipelines.matching.matcher import match_rows_detailed
+from schemas.base import Field, Source
 from schemas.common import ID_ALIASES, NAME_ALIASES
 
 APPENDED = (
@@ -93,8 +94,25 @@ def _role_of(header: str, words: dict[str, Words] | None = None) -> str | None:
     return scored[0][1] if scored and scored[0][0] >= ACCEPT else None
 
 
+PERSON_LIST = Source(
+    name="person_list",
+    department="",
+    meaning="任意名单中的一个人",
+    fields=(
+        Field("id_number", "身份证号", type="id_number"),
+        Field("name", "姓名", type="name"),
+        Field("address", "地址"),
+        Field("birth_date", "出生日期", type="date"),
+    ),
+    natural_key=(),
+)
+"""Any list an officer hands over, read with the ingest's header reader (pipelines.ingest.header)."""
+
+
 def read_input(path: Path, id_col: str | None = None, name_col: str | None = None) -> AdhocInput:
-    """The first sheet whose header (within the first rows) names an ID or a name column."""
+    """The first sheet whose header (within the first rows) names an ID or a name column, read by the
+    same header reader as department files (title rows, two-row headers, values confirming types)."""
+    from pipelines.ingest.header import read_header
     from pipelines.ingest.readers import read_any
 
     try:
@@ -103,34 +121,53 @@ def read_input(path: Path, id_col: str | None = None, name_col: str | None = Non
         raise AdhocInputError(path, f"cannot read the file: {exc}") from exc
     wanted = {c for c in (id_col, name_col) if c}
     for sheet in sheets:
+        if sheet.skip_reason:
+            continue
         grid = sheet.grid
         cols = [c for c in grid.columns if c != "row_no"]
-        for pos, row in enumerate(grid.head(HEADER_SCAN_ROWS).iter_rows(named=True)):
-            headers = _unique_headers([row[c] for c in cols])
-            roles: dict[str, str] = {}
-            for h in headers:
-                role = _role_of(h)
-                if role and role not in roles:
-                    roles[role] = h
-            if id_col:
-                roles["id_number"] = id_col
-            if name_col:
-                roles["name"] = name_col
-            if (wanted and not wanted <= set(headers)) or not ({"id_number", "name"} & set(roles)):
-                continue
-            body = grid.slice(pos + 1)
-            frame = body.select([pl.col(c).alias(h) for c, h in zip(cols, headers, strict=True)])
-            keep = frame.select(
-                pl.any_horizontal(pl.all().is_not_null() & (pl.all().str.strip_chars() != ""))
+        reading = read_header(grid, PERSON_LIST, words=_role_words(), min_fields=1)
+        roles: dict[str, str] = {}
+        if reading is not None:
+            last = reading.pos + reading.used - 1
+            texts = reading.texts
+            if reading.used == 1:
+                row = grid.row(last, named=True)
+                texts = {c: str(v) for c, v in row.items() if c != "row_no" and v is not None}
+            headers = _unique_headers([texts.get(c) for c in cols])
+            by_col = dict(zip(cols, headers, strict=True))
+            roles = {f: by_col[c] for c, (f, _) in reading.columns.items()}
+        elif wanted:
+            # the officer named the columns (--id-col/--name-col): the header is the row holding them
+            found = next(
+                (
+                    (i, hs)
+                    for i, r in enumerate(grid.head(HEADER_SCAN_ROWS).iter_rows(named=True))
+                    if wanted <= set(hs := _unique_headers([r[c] for c in cols]))
+                ),
+                None,
             )
-            mask = keep.to_series().fill_null(False)
-            frame, body = frame.filter(mask), body.filter(mask)
-            damaged: list[bool] = [False] * frame.height
-            if "id_number" in roles and sheet.numeric_cells:
-                idx = headers.index(roles["id_number"])
-                numeric = {r for r, c in sheet.numeric_cells if c == idx}
-                damaged = [r in numeric for r in body.get_column("row_no").to_list()]
-            return AdhocInput(frame=frame, roles=roles, id_damaged=damaged)
+            if found is None:
+                continue
+            last, headers = found
+        else:
+            continue
+        if id_col:
+            roles["id_number"] = id_col
+        if name_col:
+            roles["name"] = name_col
+        if (wanted and not wanted <= set(headers)) or not ({"id_number", "name"} & set(roles)):
+            continue
+        body = grid.slice(last + 1)
+        frame = body.select([pl.col(c).alias(h) for c, h in zip(cols, headers, strict=True)])
+        keep = frame.select(pl.any_horizontal(pl.all().is_not_null() & (pl.all().str.strip_chars() != "")))
+        mask = keep.to_series().fill_null(False)
+        frame, body = frame.filter(mask), body.filter(mask)
+        damaged: list[bool] = [False] * frame.height
+        if "id_number" in roles and sheet.numeric_cells:
+            idx = headers.index(roles["id_number"])
+            numeric = {r for r, c in sheet.numeric_cells if c == idx}
+            damaged = [r in numeric for r in body.get_column("row_no").to_list()]
+        return AdhocInput(frame=frame, roles=roles, id_damaged=damaged)
     if wanted:
         raise AdhocInputError(
             path, f"column(s) {sorted(wanted)} not found in the first {HEADER_SCAN_ROWS} rows"

@@ -202,3 +202,17 @@ def test_adhoc_registry_file_with_text_dates_and_other_headers(app, tmp_path):
     bad.write_text("品名,数量\n化肥,1\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["match", str(src), "--registry", str(bad), "--out", str(out)])
     assert res.exit_code == 2 and "登记名册无法读取" in res.output
+
+
+def test_adhoc_list_is_read_by_the_ingest_header_reader(tmp_path):
+    """A title row that mentions 身份证号码 is not the header; role wordings are read by meaning."""
+    from pipelines.matching.adhoc import read_input
+
+    src = tmp_path / "名单.csv"
+    src.write_text(
+        f"石台县10月低保名单（含身份证号码）\n序号,救助对象,公民身份号码,家庭住址\n1,陈明,{CM},仁里镇\n",
+        encoding="utf-8",
+    )
+    data = read_input(src)
+    assert data.roles == {"name": "救助对象", "id_number": "公民身份号码", "address": "家庭住址"}
+    assert data.frame.columns == ["序号", "救助对象", "公民身份号码", "家庭住址"] and data.frame.height == 1
