@@ -18,6 +18,7 @@ import polars as pl
 from pipelines.ingest.errors import HeaderError, MissingColumnsError, NoHeaderError
 from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.meaning import (
+    ACCEPT,
     SURE,
     Words,
     assign,
@@ -249,11 +250,13 @@ def read_header(
             elsewhere = max(
                 (v or 0.0 for (c2, n), v in enum_fits.items() if c2 == c and n != f.name), default=0.0
             )
-            if (c, f.name) in scores and (named < 1.0 or (fit < 0.3 and elsewhere >= VOCAB_SURE)):
-                # a header that only contains the field's word over values its vocabulary does not know is
-                # less sure, and so is an exact one whose values plainly belong to another field (业务类型
-                # over 新增/停保 is the change, not the programme); otherwise an exact header keeps its
-                # column even when every value is unknown (they load and are listed)
+            rivals = sum(1 for (c2, n), v in scores.items() if n == f.name and c2 != c and v >= ACCEPT)
+            contested = rivals > 0 or (fit < 0.3 and elsewhere >= VOCAB_SURE)
+            if (c, f.name) in scores and contested and (named < 1.0 or elsewhere >= VOCAB_SURE):
+                # when two columns claim the field, or the values plainly belong to another field (业务类型
+                # over 新增/停保 is the change, not the programme), values the vocabulary does not know make
+                # a header less sure; an uncontested header keeps its column whatever its values (unknown
+                # words load and are listed, the file is not refused for them)
                 scores[(c, f.name)] *= 0.5 + 0.5 * fit
             if fit >= VOCAB_SURE and not _index_like(values):
                 scores[(c, f.name)] = max(scores.get((c, f.name), 0.0), 0.45 + 0.3 * fit + 0.01 * named)

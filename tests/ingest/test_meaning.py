@@ -280,3 +280,19 @@ def test_the_programme_text_gives_the_change_even_with_stray_spaces(tmp_path):
     with connect(":memory:") as con:
         load_file(con, path, None, "2026-10")
         assert con.sql("SELECT programme, change FROM raw.civil_affairs").fetchall() == [("低保", "退出")]
+
+
+def test_a_contained_header_over_mostly_unknown_words_is_not_refused(tmp_path):
+    path = tmp_path / "民政" / "a.csv"
+    path.parent.mkdir()
+    rows = "".join(
+        f"{n},{i},{w},2026-10-0{k}\n"
+        for k, (n, i, w) in enumerate(
+            [("张三", ID_A, "某甲"), ("李四", ID_B, "某乙"), ("王五", ID_A, "城乡低保")], 1
+        )
+    )
+    path.write_text("姓名,身份证号码,救助项目名称,审批日期\n" + rows, encoding="utf-8")
+    with connect(":memory:") as con:
+        a = load_file(con, path, None, "2026-10")
+    assert (a.status, a.rows_loaded) == ("loaded", 3), a.message
+    assert a.unknown_values == {"programme": {"某乙": 1, "某甲": 1}}
