@@ -16,6 +16,7 @@ import duckdb
 from pipelines.period import Period
 from pipelines.warehouse import quote_ident
 from schemas import get_source
+from schemas.base import raw_text_fields
 
 
 def build_facts(con: duckdb.DuckDBPyConnection, source_name: str, period: str) -> int:
@@ -25,7 +26,7 @@ def build_facts(con: duckdb.DuckDBPyConnection, source_name: str, period: str) -
     end: date = Period.parse(period).end
     # rows loaded before row versioning have no natural_key: each counts on its own
     partition = "coalesce(r.natural_key, r.row_key)"
-    raw_texts = [f.name + "_raw" for f in source.fields if f.type == "enum"]
+    raw_texts = raw_text_fields(source)
     select_fields = ", ".join(f"r.{quote_ident(f)}" for f in [*fields, *raw_texts] if f != "event_date")
     # the row's date: its date field, else a fallback (出院日期 for a claim without 结算日期), else the
     # last day of the period whose inbox delivered it (a list sent without dates is "as of" that month)

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from schemas import ALL_SOURCES, get_source
-from schemas.base import Source
+from schemas.base import Source, raw_text_fields
 
 STAGE_SCHEMAS = ("meta", "raw", "quarantine", "core", "link", "warn", "analyst")
 
@@ -53,7 +53,7 @@ def raw_columns(source: Source) -> list[tuple[str, str]]:
     ]
     cols += [(f.name, SQL_TYPES.get(f.type, "VARCHAR")) for f in source.fields]
     # category fields keep the department's own wording beside the canonical code (pipelines.ingest.vocab)
-    cols += [(f.name + "_raw", "VARCHAR") for f in source.fields if f.type == "enum"]
+    cols += [(name, "VARCHAR") for name in raw_text_fields(source)]
     cols += VERSION_COLUMNS
     return cols
 

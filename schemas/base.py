@@ -46,6 +46,16 @@ class Field:
     vocabulary (a department that writes 低保退出 in one column where we keep programme + change)."""
 
 
+def raw_text_name(field: str) -> str:
+    """The column beside a category field that keeps the department's own wording (`<field>_raw`)."""
+    return field + "_raw"
+
+
+def raw_text_fields(source: Source) -> list[str]:
+    """The raw-text columns of a source's category fields: raw tables, facts and rules read them."""
+    return [raw_text_name(f.name) for f in source.fields if f.type == "enum"]
+
+
 @dataclass(frozen=True)
 class Source:
     """One feed: the registry or a department extract."""

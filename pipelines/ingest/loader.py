@@ -48,7 +48,7 @@ from pipelines.ingest.vocab import categorise
 from pipelines.normalize.values import parse_amount_expr, parse_date_column
 from pipelines.warehouse import fetch_one, quote_ident, raw_columns
 from schemas import get_schema, get_source
-from schemas.base import Source, date_ok_column
+from schemas.base import Source, date_ok_column, raw_text_fields
 
 _TOTALS_PATTERN = r"^\s*(合\s*计|总\s*计|小\s*计|累\s*计)"
 _NOTES_PATTERN = r"^\s*(注|说明|备注|制表|填报|审核|负责人|联系人|单位负责人)"
@@ -370,7 +370,7 @@ def _typed(
             exprs.append(col.alias(f.name))
         else:
             exprs.append(pl.col(f.name).alias(f.name))
-    raw_cols = [pl.col(f.name + "_raw") for f in source.fields if f.type == "enum"]
+    raw_cols = [pl.col(name) for name in raw_text_fields(source)]
     sheet_tag = sheet or "csv"
     out = valid.lazy().select(
         pl.lit(batch_id).alias("batch_id"),
@@ -390,7 +390,7 @@ def _typed(
     # rows, and a resend that changes an unknown word is a new version
     content = pl.concat_str(
         [pl.col(f.name).cast(pl.String).fill_null("\u2205") for f in source.fields]
-        + [pl.col(f.name + "_raw").fill_null("\u2205") for f in source.fields if f.type == "enum"],
+        + [pl.col(name).fill_null("\u2205") for name in raw_text_fields(source)],
         separator="\x1f",
     )
     key_parts = [_key_part(k, source) for k in source.natural_key]

@@ -12,17 +12,19 @@ import polars as pl
 
 from pipelines.ingest.lexicon import Lexicon
 from pipelines.ingest.meaning import map_category
-from schemas.base import Source
-
-RAW_SUFFIX = "_raw"
+from schemas.base import Source, raw_text_name
 
 
-def raw_name(field: str) -> str:
-    return field + RAW_SUFFIX
-
-
-def _lookup(values: list[str], table: list[tuple[str, str]]) -> dict[str, str | None]:
-    return {v: map_category(v, table) for v in values}
+def _codes(
+    frame: pl.DataFrame, column: str, table: list[tuple[str, str]]
+) -> tuple[pl.Expr, dict[str, str | None]]:
+    """The code expression for one text column, mapped over its distinct (stripped) values only, and
+    that value → code mapping (None: the vocabulary does not know the value)."""
+    text = pl.col(column).str.strip_chars()
+    values = frame.get_column(column).str.strip_chars().drop_nulls().unique().sort().to_list()
+    mapping = {v: map_category(v, table) for v in values if v != ""}
+    code = text.replace_strict(list(mapping), list(mapping.values()), default=None, return_dtype=pl.String)
+    return code, mapping
 
 
 def categorise(
@@ -38,20 +40,11 @@ def categorise(
         table = lexicon.table(source.name, f.name)
         raw = pl.col(f.name).str.strip_chars()
         raw = pl.when(raw != "").then(raw)
-        values = frame.select(raw.alias("v")).get_column("v").drop_nulls().unique().sort().to_list()
-        mapping = _lookup(values, table)
-        code = raw.replace_strict(list(mapping), list(mapping.values()), default=None, return_dtype=pl.String)
+        code, mapping = _codes(frame, f.name, table)
         if f.derive_from:
-            source_text = pl.col(f.derive_from).str.strip_chars()
-            derived_values = (
-                frame.get_column(f.derive_from).str.strip_chars().drop_nulls().unique().sort().to_list()
-            )
-            derived = _lookup(derived_values, table)
-            from_other = source_text.replace_strict(
-                list(derived), list(derived.values()), default=None, return_dtype=pl.String
-            )
+            from_other, _ = _codes(frame, f.derive_from, table)
             code = pl.coalesce(code, pl.when(raw.is_null()).then(from_other))
-        exprs += [code.alias(f.name), raw.alias(raw_name(f.name))]
+        exprs += [code.alias(f.name), raw.alias(raw_text_name(f.name))]
         missed = [v for v, c in mapping.items() if c is None]
         if missed:
             counts = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from schemas import DEPARTMENT_SOURCES, get_source
+from schemas.base import raw_text_fields
 
 RelationFor = Callable[[str], str]
 
@@ -38,7 +39,7 @@ def fact_columns(source: str) -> dict[str, str]:
     fields = get_source(source).fields
     cols = {f.name: _FIELD_TYPES.get(f.type, "VARCHAR") for f in fields}
     # a category field's own wording beside its code: NULL code + text = a word the vocabulary lacks
-    cols.update({f.name + "_raw": "VARCHAR" for f in fields if f.type == "enum"})
+    cols.update(dict.fromkeys(raw_text_fields(get_source(source)), "VARCHAR"))
     for name, typ in ADDED_COLUMNS.items():
         cols.setdefault(name, typ)
     return cols
