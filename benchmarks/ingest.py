@@ -1,7 +1,8 @@
 """Run: python -m benchmarks.ingest [--csv-rows N] [--xlsx-rows N].
 
-Ingest throughput: a 1,000,000-row medical-insurance CSV (with quoted "1,234.50" amounts, so the
-quote-aware reader runs), the same without any quote (the vectorised fast path), and a 200,000-row XLSX,
+Ingest throughput: a 1,000,000-row medical-insurance CSV (with quoted "1,234.50" amounts), the same
+without any quote, each beside the issue's floor (a bare polars.read_csv plus DuckDB CTAS of the same
+file), and a 200,000-row XLSX,
 each loaded into a fresh DuckDB file in its own process; prints rows per second and each process's
 peak RSS (resource.getrusage). A second load of the CSV as a cumulative resend (every row unchanged)
 times the versioning path. Files are generated in a temporary folder.
@@ -157,9 +158,12 @@ def main() -> None:
             quoted.read_text(encoding="utf-8").replace("结算明细", "结算明细（累计）", 1), encoding="utf-8"
         )
         first, again = _run(d / "a.duckdb", [quoted, resend])
+        base_quoted = _run(d / "base_q.duckdb", [quoted], baseline=True)[0]
         results += [(f"CSV {args.csv_rows:,} rows, 10% quoted", first), ("  … resent (all unchanged)", again)]
-        results += [(f"CSV {args.csv_rows:,} rows, no quotes", _run(d / "b.duckdb", [plain])[0])]
+        results += [("  baseline: polars.read_csv (text) + DuckDB CTAS", base_quoted)]
+        plain_run = _run(d / "b.duckdb", [plain])[0]
         base = _run(d / "base.duckdb", [plain], baseline=True)[0]
+        results += [(f"CSV {args.csv_rows:,} rows, no quotes", plain_run)]
         results += [("  baseline: polars.read_csv (text) + DuckDB CTAS", base)]
         results += [(f"XLSX {args.xlsx_rows:,} rows", _run(d / "c.duckdb", [xlsx])[0])]
 
@@ -177,11 +181,11 @@ def main() -> None:
             f"{r['peak_mb']:.0f}",
         )
     Console(width=120).print(t)
-    plain_run = next(r for label, r in results if "no quotes" in label)
-    print(
-        f"no-quote CSV vs baseline: {plain_run['secs'] / base['secs']:.1f}x wall time, "
-        f"{plain_run['peak_mb'] / base['peak_mb']:.1f}x peak memory (issue 11 target: <= 3x and <= 2x)"
-    )
+    for label, ours, floor in (("10%-quoted", first, base_quoted), ("no-quote", plain_run, base)):
+        print(
+            f"{label} CSV vs baseline: {ours['secs'] / floor['secs']:.1f}x wall time, "
+            f"{ours['peak_mb'] / floor['peak_mb']:.1f}x peak memory (issue 11 target: <= 3x and <= 2x)"
+        )
 
 
 if __name__ == "__main__":

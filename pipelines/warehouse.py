@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from schemas import ALL_SOURCES, get_source
 from schemas.base import Source, raw_text_fields
@@ -21,6 +22,13 @@ SQL_TYPES = {"date": "DATE", "amount": "DOUBLE", "int": "DOUBLE"}
 
 class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse (DuckDB allows one writer and locks out everyone else)."""
+
+
+def register_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFrame) -> None:
+    """Make a polars frame readable as a view without copying its text: handed over as Arrow with
+    polars' own string views, which DuckDB reads as they are (a plain register converts every string to
+    Arrow's older layout first: a second copy of all the text of a million-row file)."""
+    con.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -45,8 +45,8 @@ from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.mappings import find_mapped_header, load_mappings, proposal, write_proposal
 from pipelines.ingest.readers import RawSheet, read_any
 from pipelines.ingest.vocab import categorise
-from pipelines.normalize.values import parse_amount_expr, parse_date_column
-from pipelines.warehouse import fetch_one, quote_ident, raw_columns
+from pipelines.normalize.values import parse_amount_column, parse_date_column
+from pipelines.warehouse import fetch_one, raw_columns, register_frame
 from schemas import get_schema, get_source
 from schemas.base import Source, date_ok_column, raw_text_fields
 
@@ -151,8 +151,9 @@ def ignore_reason_expr(cols: list[str]) -> pl.Expr:
 
     The filled cells of a row are joined (blanks skipped) and read with one regex, so the expression
     grows linearly with the number of columns (a running count per column made it quadratic: a 300-column
-    CSV needed gigabytes) and a million rows take a fraction of a second."""
-    cells = [pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)) for c in cols]
+    CSV needed gigabytes) and a million rows take a fraction of a second. Blank cells are null here:
+    every reader makes them so (RawSheet.grid)."""
+    cells = [pl.col(c) for c in cols]
     n_filled = pl.sum_horizontal([cell.is_not_null().cast(pl.Int32) for cell in cells])
     joined = pl.concat_str(cells, separator=_CELL_SEP, ignore_nulls=True)
     totals = joined.str.contains(
@@ -218,14 +219,18 @@ def _split_sheet(
                 missing=tuple(missing),
                 found=tuple((header.texts or {}).values()),
             )
-    body = sheet.grid.filter(pl.col("row_no") > header.header_row_no)
+    grid, row_no = sheet.grid, sheet.grid.get_column("row_no")
+    if row_no.is_sorted():  # as readers number rows: the body is a (zero-copy) slice below the header
+        body = grid.slice(int(row_no.search_sorted(header.header_row_no, side="right")))
+    else:
+        body = grid.filter(pl.col("row_no") > header.header_row_no)
     cols = [c for c in body.columns if c != "row_no"]
     if cols:
         body = body.lazy().with_columns(ignore_reason_expr(cols).alias("_ignore")).collect()
     else:
         body = body.with_columns(pl.lit(REASON_BLANK).alias("_ignore"))
     ignored = body.filter(pl.col("_ignore").is_not_null()).select("row_no", pl.col("_ignore").alias("reason"))
-    data = body.filter(pl.col("_ignore").is_null())
+    data = body.filter(pl.col("_ignore").is_null()) if ignored.height else body
     id_col = next((c for c, f in header.columns.items() if f == "id_number"), None)
     frame = data.select(
         pl.col("row_no"),
@@ -245,7 +250,7 @@ def _split_sheet(
 
     failures = _validate(frame, source)
     bad_idx = failures.get_column("index").unique() if failures.height else pl.Series([], dtype=pl.Int32)
-    valid = frame.filter(~pl.col("_idx").is_in(bad_idx.implode()))
+    valid = frame.filter(~pl.col("_idx").is_in(bad_idx.implode())) if failures.height else frame
     quarantined = _quarantine_rows(frame, failures, source)
     return SheetRows(
         valid=valid,
@@ -298,15 +303,23 @@ def _quarantine_rows(frame: pl.DataFrame, failures: pl.DataFrame, source: Source
     ).sort("row_no", "column_name")
 
 
-def _key_part(name: str, source: Source) -> pl.Expr:
+def _key_part(name: str, source: Source, ascii_only: bool = False) -> pl.Expr:
+    """One part of the natural key as text. `ascii_only`: the column holds no other character, so the
+    NFKC folding (the costly step, an identity on ASCII) is skipped."""
     f = source.field(name)
     col = pl.col(name)
     if f.type in ("date", "amount", "int"):
         return col.cast(pl.String)
-    text = col.cast(pl.String).str.normalize("NFKC").str.strip_chars()
+    text = col.cast(pl.String)
+    text = (text if ascii_only else text.str.normalize("NFKC")).str.strip_chars()
     if f.type == "id_number":
         text = text.str.replace_all(r"[\s\-'‘’`]", "").str.to_uppercase()
     return pl.when(text != "").then(text)
+
+
+def _is_ascii(frame: pl.DataFrame, name: str) -> bool:
+    col = frame.get_column(name)
+    return col.dtype == pl.String and bool((col.str.len_bytes() == col.str.len_chars()).all())
 
 
 def _compose_address(source: Source) -> pl.Expr | None:
@@ -349,17 +362,19 @@ def _typed(
     scales = header.scales if header is not None else {}
     exprs = []
     flags = []
-    dates = {
-        f.name: parse_date_column(valid.get_column(f.name)).alias("_d_" + f.name)
+    # dates and amounts are parsed column by column, the costly clean-up once per distinct odd value
+    parsers = {"date": parse_date_column, "amount": parse_amount_column, "int": parse_amount_column}
+    values = [
+        parsers[f.type](valid.get_column(f.name)).alias("_v_" + f.name)
         for f in source.fields
-        if f.type == "date"
-    }
-    if dates:
-        valid = valid.with_columns(list(dates.values()))
+        if f.type in parsers
+    ]
+    if values:
+        valid = valid.with_columns(values)
     for f in source.fields:
         col = pl.col(f.name).str.strip_chars()
-        if f.type in ("date", "amount", "int"):
-            value = pl.col("_d_" + f.name) if f.type == "date" else parse_amount_expr(col)
+        if f.type in parsers:
+            value = pl.col("_v_" + f.name)
             # flagged in the same pass (the parse is shared): text that did not parse loads as null
             flags.append((col.is_not_null() & (col != "") & value.is_null()).alias("_bad_" + f.name))
             if f.name in scales:
@@ -386,16 +401,7 @@ def _typed(
     address = _compose_address(source)
     if address is not None:
         out = out.with_columns(address)
-    # the department's own category words count as content: two rows whose unknown words differ are two
-    # rows, and a resend that changes an unknown word is a new version
-    content = pl.concat_str(
-        [pl.col(f.name).cast(pl.String).fill_null("\u2205") for f in source.fields]
-        + [pl.col(name).fill_null("\u2205") for name in raw_text_fields(source)],
-        separator="\x1f",
-    )
-    key_parts = [_key_part(k, source) for k in source.natural_key]
-    key = pl.concat_str(key_parts, separator="|")  # null as soon as one part is null: incomplete key
-    typed = out.with_columns(content.alias("_content"), key.alias("_key")).collect()
+    typed = out.collect()
     bad = [c for c in typed.columns if c.startswith("_bad_")]
     flagged = typed.select(pl.col(c).alias(c.removeprefix("_bad_")) for c in bad)
     unknown = {**_not_parsed(text_frame, flagged), **unknown}
@@ -598,7 +604,7 @@ def read_typed(
     typed_parts, quarantine_parts, ignored_parts = _read_sheets(
         sheets, source, shown, "adhoc", account, [], [], lexicon
     )
-    typed = pl.concat(typed_parts, how="vertical_relaxed").drop("_content", "_key")
+    typed = pl.concat(typed_parts, how="vertical_relaxed")
     quarantined = pl.concat(quarantine_parts) if quarantine_parts else pl.DataFrame()
     account.rows_quarantined = (
         quarantined.select("sheet", "row_no").unique().height if quarantined.height else 0
@@ -722,79 +728,106 @@ def _store_rows(
 ) -> pl.DataFrame:
     """Insert the file's valid rows as versions; returns the within-file repeats (ignored rows).
 
-    Done in DuckDB over the registered frame: only the narrow bookkeeping (row order, content hash,
-    natural key, version) is materialised, and the wide rows are read once, by the INSERT. Semantics
-    per natural key: the first row of the file whose content equals the latest stored version is
-    unchanged; every other row is a new version (loaded when the key is new to the warehouse, changed
-    otherwise); a row repeated within the file (same key, same content) is ignored.
+    The bookkeeping (content hash, natural key, version) is computed in DuckDB over the two narrow
+    columns it needs and comes back in row order; the wide rows are then inserted straight from the
+    frame, in file order, without a join or a sort. Semantics per natural key: the first row of the
+    file whose content equals the latest stored version is unchanged; every other row is a new version
+    (loaded when the key is new to the warehouse, changed otherwise); a row repeated within the file
+    (same key, same content) is ignored.
 
     Must run inside the file's transaction: it reads the latest stored versions and appends to them."""
-    con.register("_typed", typed.with_row_index("_ord"))
-    empty_repeats = pl.DataFrame(schema={"sheet": pl.String, "row_no": pl.Int64, "reason": pl.String})
-    fields = [c for c, _ in raw_columns(source) if c not in ("content_hash", "natural_key", "version")]
-    columns = ", ".join(f"t.{quote_ident(c)}" for c in fields)
+    # the department's own category words count as content: two rows whose unknown words differ are two
+    # rows, and a resend that changes an unknown word is a new version
+    content = pl.concat_str(
+        [pl.col(f.name).cast(pl.String).fill_null("\u2205") for f in source.fields]
+        + [pl.col(name).fill_null("\u2205") for name in raw_text_fields(source)],
+        separator="\x1f",
+    )
+    key_parts = [_key_part(k, source, _is_ascii(typed, k)) for k in source.natural_key]
+    key = pl.concat_str(key_parts, separator="|")  # null as soon as one part is null: incomplete key
+    # the long content text exists only while it is hashed
+    keys = typed.select(content.alias("_content"), key.alias("_key")).with_row_index("_ord")
+    register_frame(con, "_keys", keys)
     try:
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE _hashed AS
             SELECT _ord, md5(_content) AS content_hash,
                    CASE WHEN _key IS NULL THEN 'h:' || md5(_content) ELSE 'k:' || _key END AS natural_key
-            FROM _typed
+            FROM _keys
             """
         )
-        if not source.cumulative:
+        if source.cumulative:
+            con.execute(_VERSIONS_SQL.format(table=f"raw.{source.name}"))
+        else:
             # a snapshot (the registry): every row is stored, as version 1 of this batch
             con.execute(
-                f"INSERT INTO raw.{source.name} BY NAME SELECT {columns}, h.content_hash, h.natural_key,"
-                " 1::INTEGER AS version FROM _typed t JOIN _hashed h USING (_ord) ORDER BY _ord"
+                "CREATE OR REPLACE TEMP TABLE _versions AS"
+                " SELECT _ord, 1::INTEGER AS version, 'loaded' AS _outcome FROM _hashed"
             )
-            account.rows_loaded = typed.height
-            return empty_repeats
-        con.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _versions AS
-            WITH firsts AS (
-                SELECT * FROM _hashed
-                QUALIFY row_number() OVER (PARTITION BY natural_key, content_hash ORDER BY _ord) = 1
-            ),
-            latest AS (
-                SELECT natural_key, max(version)::INTEGER AS _v_prev, arg_max(content_hash, version) AS _h_prev
-                FROM raw.{source.name}
-                WHERE natural_key IN (SELECT natural_key FROM firsts)
-                GROUP BY natural_key
-            ),
-            placed AS (
-                SELECT f.*, l._v_prev,
-                       row_number() OVER (PARTITION BY f.natural_key ORDER BY f._ord) - 1 AS _k,
-                       first_value(coalesce(f.content_hash = l._h_prev, false))
-                           OVER (PARTITION BY f.natural_key ORDER BY f._ord) AS _first_same
-                FROM firsts f LEFT JOIN latest l USING (natural_key)
-            )
-            SELECT _ord, content_hash, natural_key,
-                   (coalesce(_v_prev, 0) + _k + 1 - _first_same::INTEGER)::INTEGER AS version,
-                   CASE WHEN _k = 0 AND _first_same THEN 'unchanged'
-                        WHEN _v_prev IS NULL AND _k = 0 THEN 'loaded'
-                        ELSE 'changed' END AS _outcome
-            FROM placed
-            """
-        )
-        counts = dict(con.sql("SELECT _outcome, count(*) FROM _versions GROUP BY _outcome").fetchall())
-        account.rows_loaded = int(counts.get("loaded", 0))
-        account.rows_changed = int(counts.get("changed", 0))
-        account.rows_unchanged = int(counts.get("unchanged", 0))
-        con.execute(
-            f"INSERT INTO raw.{source.name} BY NAME SELECT {columns}, v.content_hash, v.natural_key, v.version"
-            " FROM _typed t JOIN _versions v USING (_ord) WHERE v._outcome <> 'unchanged' ORDER BY _ord"
-        )
-        repeats = con.sql(
-            f"SELECT t.sheet, t.row_no::BIGINT AS row_no, '{REASON_REPEATED}' AS reason FROM _typed t"
-            " ANTI JOIN _versions v USING (_ord) ORDER BY t._ord"
+        booked = con.sql(
+            "SELECT h.content_hash, h.natural_key, v.version, v._outcome FROM _hashed h"
+            " LEFT JOIN _versions v USING (_ord) ORDER BY h._ord"
         ).pl()
-        return repeats if repeats.height else empty_repeats
     finally:
         con.execute("DROP TABLE IF EXISTS _versions")
         con.execute("DROP TABLE IF EXISTS _hashed")
-        con.unregister("_typed")
+        con.unregister("_keys")
+    del keys
+    outcome = booked.get_column("_outcome")
+    counts = dict(outcome.value_counts().iter_rows())
+    account.rows_loaded = int(counts.get("loaded", 0))
+    account.rows_changed = int(counts.get("changed", 0))
+    account.rows_unchanged = int(counts.get("unchanged", 0))
+    rows = typed.hstack(booked.select("content_hash", "natural_key", "version"))
+    stored = outcome.is_in(["loaded", "changed"])
+    whole = account.rows_loaded + account.rows_changed == typed.height
+    new_rows = rows if whole else rows.filter(stored)
+    fields = [c for c, _ in raw_columns(source)]
+    # in slices: handing a frame to DuckDB copies its text into Arrow buffers, so a whole million rows
+    # at once would hold every string twice
+    for start in range(0, new_rows.height, _INSERT_ROWS):
+        register_frame(con, "_rows", new_rows.slice(start, _INSERT_ROWS).select(fields))
+        try:
+            con.execute(f"INSERT INTO raw.{source.name} BY NAME SELECT * FROM _rows")
+        finally:
+            con.unregister("_rows")
+    repeats = typed.filter(outcome.is_null()).select(
+        "sheet", pl.col("row_no").cast(pl.Int64), pl.lit(REASON_REPEATED).alias("reason")
+    )
+    return repeats
+
+
+_INSERT_ROWS = 2 * 122_880  # whole DuckDB row groups: a partial one at each slice's end slows the insert
+
+_VERSIONS_SQL = """
+CREATE OR REPLACE TEMP TABLE _versions AS
+WITH firsts AS (
+    SELECT * FROM _hashed
+    QUALIFY row_number() OVER (PARTITION BY natural_key, content_hash ORDER BY _ord) = 1
+),
+latest AS (
+    SELECT natural_key, max(version)::INTEGER AS _v_prev, arg_max(content_hash, version) AS _h_prev
+    FROM {table}
+    WHERE natural_key IN (SELECT natural_key FROM firsts)
+    GROUP BY natural_key
+),
+placed AS (
+    SELECT f.*, l._v_prev,
+           row_number() OVER (PARTITION BY f.natural_key ORDER BY f._ord) - 1 AS _k,
+           first_value(coalesce(f.content_hash = l._h_prev, false))
+               OVER (PARTITION BY f.natural_key ORDER BY f._ord) AS _first_same
+    FROM firsts f LEFT JOIN latest l USING (natural_key)
+)
+SELECT _ord,
+       (coalesce(_v_prev, 0) + _k + 1 - _first_same::INTEGER)::INTEGER AS version,
+       CASE WHEN _k = 0 AND _first_same THEN 'unchanged'
+            WHEN _v_prev IS NULL AND _k = 0 THEN 'loaded'
+            ELSE 'changed' END AS _outcome
+FROM placed
+"""
+"""Per row first in the file with its (natural key, content): its version and what it is (a row not
+listed is a repeat within the file)."""
 
 
 def _pause_for_tests() -> None:
@@ -821,7 +854,7 @@ def _append(
         pl.lit(file).alias("file"),
         *columns,
     )
-    con.register("_rows", frame)
+    register_frame(con, "_rows", frame)
     con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
     con.unregister("_rows")
 

@@ -44,3 +44,17 @@ def parse_date_column(text: pl.Series) -> pl.Series:
     distinct = stripped.drop_nulls().unique()
     parsed = pl.select(parse_date_expr(pl.lit(distinct))).to_series()
     return stripped.replace_strict(distinct, parsed, default=None, return_dtype=pl.Date).alias(text.name)
+
+
+def parse_amount_column(text: pl.Series) -> pl.Series:
+    """parse_amount_expr over a column, fast for the common case: plain numbers are cast directly, and
+    only the rest (1,234.5 / 1234元 / 1.2万 / full-width digits) is cleaned up, once per distinct value.
+    The result is the same as parse_amount_expr's (its last step is the same cast)."""
+    stripped = text.cast(pl.String).str.strip_chars()
+    direct = stripped.cast(pl.Float64, strict=False)
+    rest = stripped.filter(direct.is_null()).drop_nulls().unique()
+    if rest.len() == 0:
+        return direct.alias(text.name)
+    parsed = pl.select(parse_amount_expr(pl.lit(rest))).to_series()
+    cleaned = stripped.replace_strict(rest, parsed, default=None, return_dtype=pl.Float64)
+    return direct.fill_null(cleaned).alias(text.name)

@@ -113,3 +113,30 @@ def test_registry_is_a_snapshot_loaded_whole(con, tmp_path):
     ingest_paths(con, [tmp_path / "r1.csv"], "registry", period="2026-11")
     [acc] = ingest_paths(con, [tmp_path / "r2.csv"], "registry", period="2026-11")
     assert (acc.rows_loaded, acc.rows_unchanged) == (1, 0)  # the latest export must hold every person
+
+
+def test_full_width_key_is_the_same_key_as_its_ascii_form(con, tmp_path):
+    """The natural key is NFKC-folded (a key column that is all ASCII skips the fold, for speed): a
+    resend that writes the claim number in full-width letters updates the same claim."""
+    [first] = ingest_paths(
+        con, [write(tmp_path / "a.csv", [ROWS["C1"]])], "medical_insurance", period="2026-10"
+    )
+    resend = write(
+        tmp_path / "b.csv", ["ｃ１,张三,341722199001011235,2026-10-03,1000,350".replace("ｃ", "Ｃ")]
+    )
+    [second] = ingest_paths(con, [resend], "medical_insurance", period="2026-11")
+    assert (first.rows_loaded, second.rows_loaded, second.rows_changed) == (1, 0, 1)
+    assert con.sql("SELECT DISTINCT natural_key FROM raw.medical_insurance").fetchall() == [("k:C1",)]
+
+
+def test_rows_are_stored_in_file_order_with_repeats_ignored(con, tmp_path):
+    """The wide rows go in straight from the frame (no join, no sort): file order is kept, and a row
+    repeated within the file is reported as ignored, not stored."""
+    lines = [f"C{i},张三,,2026-10-03,{i},1" for i in range(300, 0, -1)]
+    path = write(tmp_path / "a.csv", [*lines, lines[5]])
+    [a] = ingest_paths(con, [path], "medical_insurance", period="2026-10")
+    assert (a.rows_read, a.rows_loaded, a.rows_ignored) == (301, 300, 1)
+    stored = [r[0] for r in con.sql("SELECT claim_no FROM raw.medical_insurance").fetchall()]
+    assert stored == [f"C{i}" for i in range(300, 0, -1)]
+    ignored = con.sql("SELECT row_no, reason FROM meta.ignored").fetchall()
+    assert [r[0] for r in ignored] == [302] and "重复" in ignored[0][1]
