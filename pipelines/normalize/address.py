@@ -35,6 +35,8 @@ _CN_DIGITS = {
 _GROUP = re.compile(r"^第?([0-9一二三四五六七八九十两〇零]{1,4})(?:村民小组|村民组|小组|组|队)")
 _ADMIN_PREFIX = re.compile(r"^(?:[^省市县区镇乡村]{2,8}省)?(?:[^省市县区镇乡村]{2,6}市)?")
 _COUNTY_PREFIX = re.compile(r"^([^省市县区镇乡村]{1,5}[县区])")
+_PREFIX_CHARS = 4
+"""How long an unrecognised prefix (a county's short name) before a township's full name may be."""
 _TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 
 
@@ -62,6 +64,17 @@ def group_number(text: str | None) -> int | None:
         return None
     m = _GROUP.match(unicodedata.normalize("NFKC", str(text)).replace(" ", ""))
     return chinese_to_int(m.group(1)) if m else None
+
+
+def registry_group_number(text: str | None) -> int | None:
+    """A registry's 村民小组 cell: a group name (第三村民小组, 3组) or the bare number (3, 03, 三)."""
+    if not text:
+        return None
+    found = group_number(text)
+    if found is not None:
+        return found
+    bare = unicodedata.normalize("NFKC", str(text)).strip().removeprefix("第")
+    return chinese_to_int(bare)
 
 
 def _stem(name: str, suffixes: tuple[str, ...]) -> str | None:
@@ -124,15 +137,28 @@ class Gazetteer:
         if township is None:
             township, rest = self._match(s, self._township_short)
         if township is None:
+            township, rest = self._after_short_prefix(s)
+        if township is None:
             # No township: a full village name that is unique county-wide still places the address.
             for alias, (t, v) in ((a, tv) for a, tv in self._village_unique):
                 if s.startswith(alias):
                     return t, v, group_number(s[len(alias) :])
             return None, None, None
         village, rest2 = self._match(rest, self._village_alias.get(township, []))
+        if village is None:  # 丁香村六组: the township's short form was the start of a village name
+            village, rest2 = self._match(s, self._village_alias.get(township, []))
         if village is None:
             return township, None, None
         return township, village, group_number(rest2)
+
+    def _after_short_prefix(self, s: str) -> tuple[str | None, str]:
+        """A township's full name after a short county name (石台七都镇…, 石台县 written without 县):
+        only a full name (with 镇/乡), within the first characters, after text that names no place."""
+        for name, canonical in self._township_full:
+            at = s.find(name, 1, _PREFIX_CHARS + len(name))
+            if at > 0 and not re.search(r"[省市县区镇乡村组]", s[:at]):
+                return canonical, s[at + len(name) :]
+        return None, s
 
     @staticmethod
     def _match(s: str, aliases: list[tuple[str, str]]) -> tuple[str | None, str]:
@@ -169,7 +195,7 @@ def add_group_no(frame: pl.DataFrame, column: str = "group", out: str = "group_n
     """Add the group number of a registry group name column (第三村民小组 → 3), per distinct value."""
     values = [v for v in frame.get_column(column).unique().to_list() if v is not None]
     mapping = pl.DataFrame(
-        {column: values, out: [group_number(v) for v in values]},
+        {column: values, out: [registry_group_number(v) for v in values]},
         schema={column: frame.schema[column], out: pl.Int32},
     )
     return frame.join(mapping, on=column, how="left")

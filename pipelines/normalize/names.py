@@ -1,6 +1,9 @@
 """Person names: folding that makes typed variants compare equal, and pinyin keys for homophones.
 
-Folding: NFKC (full-width), no spaces, every separator dot → U+00B7, traditional/variant → simplified.
+Folding: NFKC (full-width), remarks in brackets dropped (张三（已故）, 李四(户主)), no spaces, separator
+dots, digits or other marks (郭•紫涵, 王·阳 for a Han name, 马正荣1, 叶建国*), traditional/variant →
+simplified. Dots go entirely, not to one standard dot: departments write them in Han names, and the
+registry writes a minority name with or without one.
 Work is done once per distinct name (names repeat a lot), then joined back.
 """
 
@@ -17,6 +20,8 @@ from pypinyin import Style, lazy_pinyin
 MIDDLE_DOT = "\u00b7"
 _DOTS = re.compile(r"[\u00b7\u2022\u2027\u30fb\uff0e\uff65\u0387\u22c5\u2219.．・•‧]")
 _SPACES = re.compile(r"\s+")
+_REMARK = re.compile(r"[（(【\[〔][^）)】\]〕]*[）)】\]〕]")
+_NOT_LETTER = re.compile(r"[\W\d_]")
 
 # Surname readings pypinyin gets wrong in names (STACK.md).
 SURNAME_READINGS: dict[str, str] = {
@@ -44,8 +49,8 @@ def fold_name(name: str | None) -> str:
     if not name:
         return ""
     s = unicodedata.normalize("NFKC", str(name))
-    s = _SPACES.sub("", s)
-    s = _DOTS.sub(MIDDLE_DOT, s)
+    s = _REMARK.sub("", s) or s
+    s = _NOT_LETTER.sub("", _DOTS.sub("", s)) or _SPACES.sub("", s)
     return zhconv.convert(s, "zh-cn")
 
 

@@ -4,6 +4,7 @@ import polars as pl
 import pytest
 
 from pipelines.matching.matcher import match_rows, match_rows_detailed
+from pipelines.registry import prepare_persons
 
 from .cases import CM, LF, WQ, ZW1, make_id, one_row, persons, swap, typo
 
@@ -37,8 +38,14 @@ CASES = [
      ("张伟", None, "仁里桃源村5组", False), "matched", "P2", ["地址同村同组"]),
     ("unique name with only a township is name alone: review",
      ("李芳", None, "七都镇", False), "ambiguous", None, ["证据不足"]),
-    ("unique name + village from the address is matched",
-     ("李芳", None, "七都红星村", False), "matched", "P3", ["地址同村"]),
+    ("unique name + village alone is not enough: a stranger may share name and village (review)",
+     ("李芳", None, "七都红星村", False), "ambiguous", None, ["地址同村", "证据不足"]),
+    ("unique name + village + group links",
+     ("李芳", None, "七都红星村一组", False), "matched", "P3", ["地址同村同组", "唯一候选"]),
+    ("a homophone at group level is not written the same: review",
+     ("李方", None, "七都红星村一组", False), "ambiguous", None, ["姓名同音"]),
+    ("a far-off unusable number (3+ digits differ) never links, even at group level",
+     ("李芳", make_id("34172219750918262")[:10] + "99999999", "七都红星村一组", False), "ambiguous", None, []),
     ("address in another county rules the namesake out",
      ("李芳", None, "池州市东至县尧渡镇", False), "ambiguous", None, ["证据不足"]),
     ("address contradicts the only namesake: unmatched",
@@ -49,11 +56,19 @@ CASES = [
      ("王强", str(round(int(WQ), -3)), None, True), "ambiguous", None, ["同名同姓"]),
     ("damaged-ID prefix with a different name is not linked",
      ("赵敏", DAMAGED_ZW1, None, True), "unmatched", None, ["被Excel存为数值"]),
-    ("scientific-notation ID (9 digits) + name + village",
-     ("李芳", DAMAGED_LF, "七都镇红星村", True), "matched", "P3", ["地址同村"]),
+    ("scientific-notation ID (9 digits) + name + village: too few digits to tie (review)",
+     ("李芳", DAMAGED_LF, "七都镇红星村", True), "ambiguous", None, ["地址同村"]),
+    ("scientific-notation ID + name + village + group",
+     ("李芳", DAMAGED_LF, "七都镇红星村第一组", True), "matched", "P3", ["地址同村同组"]),
+    ("a valid registry ID with the surname alone links",
+     ("张", ZW1, None, False), "matched", "P1", ["身份证号一致", "姓名仅写姓氏"]),
+    ("a valid registry ID with the given name masked (某) links",
+     ("李某", LF, None, False), "matched", "P3", ["姓名仅写姓氏"]),
+    ("junk around the name and separator dots fold away",
+     ("李·芳（低保）", LF, None, False), "matched", "P3", ["姓名一致"]),
     ("masked ID: visible digits + name",
      ("王强", WQ[:6] + "********" + WQ[14:], None, False), "matched", "P4", ["脱敏身份证号可见位一致"]),
-    ("traditional + separator-dot spacing folds before blocking",
+    ("traditional + spacing folds before blocking",
      ("陳 明", None, "仁里镇桃源村第三组", False), "matched", "P6", ["姓名一致"]),
 ]  # fmt: skip
 
@@ -134,3 +149,74 @@ def test_repair_variants_cover_every_single_edit():
     assert out.filter(pl.col("cand_id") == LF).select("edit", "pos").row(0) == ("sub", 5)
     assert out.filter(pl.col("edit") == "swap").height == sum(bad[i] != bad[i + 1] for i in range(17))
     assert out.filter(pl.col("edit") == "check").height == 1
+
+
+def _family() -> pl.DataFrame:
+    """王卫东 (head) with wife 刘敏 and son 王小军; 江胜 (head) with son 江涛; two 李娜 in one village, born
+    on different days; and 周平 who has namesakes nowhere."""
+    wwd, lm, wxj = make_id("34172219700101001"), make_id("34172219720202002"), make_id("34172219950303003")
+    js, jt = make_id("34172219600404004"), make_id("34172219880505005")
+    rows = [
+        ("P1", "H1", "王卫东", wwd, "户主", "1970-01-01"),
+        ("P2", "H1", "刘敏", lm, "配偶", "1972-02-02"),
+        ("P3", "H1", "王小军", wxj, "之子", "1995-03-03"),
+        ("P4", "H2", "江胜", js, "户主", "1960-04-04"),
+        ("P5", "H2", "江涛", jt, "之子", "1988-05-05"),
+        ("P6", "H3", "李娜", make_id("34172219900606006"), "户主", "1990-06-06"),
+        ("P7", "H4", "李娜", make_id("34172219910707007"), "户主", "1991-07-07"),
+    ]
+    raw = pl.DataFrame(
+        [(*r[:4], "仁里镇", "桃源村", "第三村民小组", r[4], r[5]) for r in rows],
+        schema=["person_id", "household_id", "name", "id_number", "township", "village", "group", "relation",
+                "birth_date"],
+        orient="row",
+    ).with_columns(pl.col("birth_date").str.to_date())  # fmt: skip
+    return prepare_persons(raw)
+
+
+def test_valid_registry_id_with_a_dropped_character_links():
+    """王卫 written for 王卫东, with 王卫东's valid ID: the ID is the strongest evidence; the name is compatible."""
+    reg = _family()
+    wwd = reg.filter(pl.col("person_id") == "P1").get_column("id_norm")[0]
+    out = match_rows(one_row("王卫", wwd), reg).row(0, named=True)
+    assert (out["match_status"], out["person_id"]) == ("matched", "P1")
+    assert "姓名少一字" in out["match_evidence"]
+
+
+def test_relation_name_resolves_through_the_household():
+    """江胜之子 with the son's ID links to 江涛 (江胜's household); with another household's ID it does not."""
+    reg = _family()
+    ids = dict(reg.select("person_id", "id_norm").iter_rows())
+    out = match_rows(one_row("江胜之子", ids["P5"]), reg).row(0, named=True)
+    assert (out["match_status"], out["person_id"]) == ("matched", "P5")
+    assert "亲属关系" in out["match_evidence"]
+    other = match_rows(one_row("江胜之子", ids["P3"]), reg).row(0, named=True)
+    assert other["match_status"] == "ambiguous"
+
+
+def test_relation_name_without_id_finds_the_member_through_the_head():
+    """No ID: 王卫东之妻 at the household's address is 王卫东's wife 刘敏 (the head named, the word 妻
+    matching 配偶, the only such member) — offered with that reasoning, and linked."""
+    out = match_rows_detailed(one_row("王卫东之妻", None, "仁里镇桃源村三组"), _family())
+    row = out.decisions.row(0, named=True)
+    assert row["person_id"] == "P2" and row["match_status"] == "matched", row
+
+
+def test_stranger_sharing_name_and_village_never_auto_links():
+    """A department row about somebody not in the registry who shares the only registered 王小军's name
+    and village, with nothing more specific agreeing (no group, no ID digits, no birth date): review,
+    with 王小军 offered as the candidate."""
+    out = match_rows_detailed(one_row("王小军", None, "仁里镇桃源村"), _family())
+    assert out.decisions.row(0, named=True)["match_status"] == "ambiguous"
+    assert out.candidates.get_column("person_id").to_list() == ["P3"]
+
+
+def test_listed_birth_date_splits_two_namesakes_in_a_village():
+    rows = one_row("李娜", None, "仁里镇桃源村").with_columns(
+        pl.lit("1991-07-07").str.to_date().alias("birth_date")
+    )
+    out = match_rows(rows, _family()).row(0, named=True)
+    assert (out["match_status"], out["person_id"]) == ("matched", "P7")
+    assert "出生日期一致" in out["match_evidence"]
+    without = match_rows(one_row("李娜", None, "仁里镇桃源村"), _family()).row(0, named=True)
+    assert without["match_status"] == "ambiguous"

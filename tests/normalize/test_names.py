@@ -7,9 +7,13 @@ from pipelines.normalize.names import add_name_keys, fold_name, name_pinyin
 FOLD_CASES = [
     ("traditional → simplified", "陳偉", "陈伟"),
     ("stray spaces", " 王 芳 ", "王芳"),
-    ("separator dots → U+00B7", "阿依古丽・买买提", "阿依古丽·买买提"),
-    ("full stop dot", "阿依古丽．买买提", "阿依古丽·买买提"),
-    ("bullet dot", "阿依古丽•买买提", "阿依古丽·买买提"),
+    ("separator dots go (the registry writes them or not)", "阿依古丽・买买提", "阿依古丽买买提"),
+    ("full stop dot", "阿依古丽．买买提", "阿依古丽买买提"),
+    ("bullet dot in a Han name", "郭•紫涵", "郭紫涵"),
+    ("a remark in brackets", "杨丽妹（已故）", "杨丽妹"),
+    ("a remark in half-width brackets", "曹胜利(户主)", "曹胜利"),
+    ("digits and marks around the name", "马正荣1*", "马正荣"),
+    ("only a bracket: its content is the name", "(张三)", "张三"),
     ("full-width letters", "ＡＢ", "AB"),
     ("blank", None, ""),
 ]
