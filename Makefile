@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/uv pip install -q --python $(BIN)/python -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks.matching --workdir .bench/county --rows 150000
+	$(if $(wildcard $(MATCH_DEV)),$(BIN)/python -m benchmarks.match_dev --data $(MATCH_DEV) --splink)
 	$(if $(BIG),$(BIN)/python -m benchmarks.matching --workdir .bench/county --big)
 	$(BIN)/python -m benchmarks.ingest
 
@@ -45,8 +46,10 @@ bench: $(STAMP)
 # scorer: fails below 49/49 planted, any false positive or misroute, a refused file or a quarantined
 # planted/background row; both as delivered and with the folders renamed to English source names.
 OUTSIDE ?= ../shared/outside/scenario-shitai-2026-10
+MATCH_DEV ?= ../shared/outside/match-dev
 outside: $(STAMP)
 	$(BIN)/python -m benchmarks.outside --scenario $(OUTSIDE) --layout both
+	$(BIN)/python -m benchmarks.match_dev --data $(MATCH_DEV) --check
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines schemas tests benchmarks notebooks

@@ -29,7 +29,11 @@ APPENDED = (
     "match_method",
     "match_score",
     "match_evidence",
+    "candidates",
+    "candidate_ids",
 )
+MAX_CANDIDATES = 10
+"""Candidates listed per row sent to review (best first); the text says how many more there are."""
 CLASH_SUFFIX = "_match"
 BIRTH_ALIASES = ("出生日期", "出生年月日", "出生年月", "生日", "出生时间")
 OUTPUT_SUFFIXES = (".xlsx", ".csv", ".parquet")
@@ -192,6 +196,7 @@ def match_input(data: AdhocInput, persons: pl.DataFrame) -> pl.DataFrame:
             else [None] * f.height,
             "id_damaged": data.id_damaged,
             "address": f.get_column(data.roles["address"]) if "address" in data.roles else [None] * f.height,
+            "named_head": ["户主" in data.roles.get("name", "")] * f.height,
         },
         schema={
             "row_key": pl.String,
@@ -199,6 +204,7 @@ def match_input(data: AdhocInput, persons: pl.DataFrame) -> pl.DataFrame:
             "id_number": pl.String,
             "id_damaged": pl.Boolean,
             "address": pl.String,
+            "named_head": pl.Boolean,
         },
     )
     if "birth_date" in data.roles:
@@ -209,7 +215,8 @@ def match_input(data: AdhocInput, persons: pl.DataFrame) -> pl.DataFrame:
             .str.strptime(pl.Date, "%Y-%m-%d", strict=False)
             .alias("birth_date")
         )
-    decided = match_rows_detailed(rows, persons).decisions
+    result = match_rows_detailed(rows, persons)
+    decided = result.decisions.join(_candidate_columns(result.candidates, persons), on="row_key", how="left")
     who = persons.select(
         "person_id",
         pl.col("name").alias("matched_name"),
@@ -222,6 +229,41 @@ def match_input(data: AdhocInput, persons: pl.DataFrame) -> pl.DataFrame:
     appended = out.select(list(APPENDED))
     rename = {c: c + CLASH_SUFFIX for c in APPENDED if c in f.columns}
     return pl.concat([f, appended.rename(rename)], how="horizontal")
+
+
+def _candidate_columns(candidates: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    """Per row sent to review: `candidates` — who it may be, best first (人编号 姓名 乡镇村组：why) — and
+    `candidate_ids` (人编号 joined by ';', for a reviewer's filter or a script)."""
+    place = [pl.col(c).cast(pl.String).fill_null("") for c in ("township", "village") if c in persons.columns]
+    if "group" in persons.columns:  # a registry may write the group as a bare number
+        group = pl.col("group").cast(pl.String).fill_null("")
+        place.append(pl.when(group.str.contains(r"^\d+$")).then(group + "组").otherwise(group))
+    who = persons.select(
+        "person_id",
+        pl.col("name").alias("_name"),
+        (pl.concat_str(place) if place else pl.lit("")).alias("_place"),
+    )
+    top = candidates.filter(pl.col("rank") <= MAX_CANDIDATES).join(who, on="person_id", how="left")
+    line = (
+        pl.col("rank").cast(pl.String) + ". " + pl.col("person_id") + " " + pl.col("_name").fill_null("")
+        + " " + pl.col("_place") + "：" + pl.col("candidate_note").fill_null("").str.replace(r"（登记为[^）]*）$", "")
+    )  # fmt: skip
+    listed = (
+        top.sort("row_key", "rank")
+        .group_by("row_key", maintain_order=True)
+        .agg(
+            line.str.join("；").alias("candidates"), pl.col("person_id").str.join(";").alias("candidate_ids")
+        )
+    )
+    more = candidates.group_by("row_key").agg((pl.len().cast(pl.Int64) - MAX_CANDIDATES).alias("_more"))
+    return listed.join(more, on="row_key", how="left").select(
+        "row_key",
+        pl.when(pl.col("_more") > 0)
+        .then(pl.col("candidates") + "；另有" + pl.col("_more").cast(pl.String) + "人")
+        .otherwise(pl.col("candidates"))
+        .alias("candidates"),
+        "candidate_ids",
+    )
 
 
 def write_output(frame: pl.DataFrame, out: Path, id_columns: tuple[str, ...] = ()) -> None:
@@ -241,7 +283,8 @@ def write_output(frame: pl.DataFrame, out: Path, id_columns: tuple[str, ...] = (
         ws = wb.add_worksheet("比对结果")
         for c, name in enumerate(frame.columns):
             ws.write_string(0, c, name, head)
-            width = 22 if name in id_columns else (50 if name.startswith("match_evidence") else 14)
+            wide = name.startswith(("match_evidence", "candidates"))
+            width = 22 if name in id_columns else (50 if wide else 14)
             ws.set_column(c, c, width)
         for r, row in enumerate(frame.iter_rows(), start=1):
             for c, v in enumerate(row):

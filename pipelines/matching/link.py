@@ -10,7 +10,8 @@ from pipelines.matching.review import load_decisions, store_review
 from schemas import get_source
 
 PERSON_COLUMNS = (
-    'person_id, household_id, name, id_norm, name_fold, name_pinyin, township, village, "group", birth_date'
+    'person_id, household_id, name, id_norm, name_fold, name_pinyin, township, village, "group", birth_date,'
+    " relation"
 )
 OPTIONAL_ROW_FIELDS = ("address", "birth_date")
 """Fields of raw.<source> the matcher uses as evidence when the source has them."""
@@ -23,8 +24,13 @@ def match_source(
 
     Remembered review decisions (link.review_decisions) apply before the tiers."""
     fields = {f.name for f in get_source(source_name).fields}
-    extra = "".join(f", {c}" for c in OPTIONAL_ROW_FIELDS if c in fields)
-    rows = con.sql(f"SELECT row_key, name, id_number, id_damaged{extra} FROM raw.{source_name}").pl()
+    extra = "".join(f", r.{c}" for c in OPTIONAL_ROW_FIELDS if c in fields)
+    # a list whose name column is headed 户主… names household heads (see the place tier)
+    rows = con.sql(
+        f"SELECT r.row_key, r.name, r.id_number, r.id_damaged{extra},"
+        " coalesce(json_extract_string(b.column_map, '$.name.header') LIKE '%户主%', false) AS named_head"
+        f" FROM raw.{source_name} r LEFT JOIN meta.batches b USING (batch_id)"
+    ).pl()
     persons = con.sql(f"SELECT {PERSON_COLUMNS} FROM core.persons").pl()
     result = match_rows_detailed(rows, persons, decisions=load_decisions(con))
     decisions = result.decisions.with_columns(

@@ -25,6 +25,8 @@ APPENDED = [
     "match_method",
     "match_score",
     "match_evidence",
+    "candidates",
+    "candidate_ids",
 ]
 
 
@@ -90,6 +92,11 @@ def test_adhoc_match_keeps_columns_in_order_and_suffixes_clashes(
     assert frame.get_column("person_id").to_list()[:2] == ["P6", "P3"]
     assert frame.get_column("township_match").to_list()[:2] == ["仁里镇", "七都镇"]
     assert "第14位" in frame.get_column("match_evidence").to_list()[1]
+    # the row sent to review lists who it may be: 人编号, 姓名, place, why — best first
+    assert frame.get_column("candidate_ids").to_list()[2] == "P1;P2"
+    listed = frame.get_column("candidates").to_list()[2]
+    assert listed.startswith("1. P1 张伟 仁里镇桃源村第三村民小组：") and "2. P2 张伟" in listed, listed
+    assert frame.get_column("candidates").to_list()[0] in (None, ""), "a linked row lists no candidates"
 
 
 def test_adhoc_xlsx_is_formula_safe(app, tmp_path, registry_csv):

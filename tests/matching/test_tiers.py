@@ -220,3 +220,17 @@ def test_listed_birth_date_splits_two_namesakes_in_a_village():
     assert "出生日期一致" in out["match_evidence"]
     without = match_rows(one_row("李娜", None, "仁里镇桃源村"), _family()).row(0, named=True)
     assert without["match_status"] == "ambiguous"
+
+
+def test_household_list_naming_a_registered_head_ties_at_village_level():
+    """A household list (户主姓名) naming 王卫东, who heads a registered household in that village:
+    linked; the same name in a person list (any member could be meant, or a stranger) is not."""
+    head_row = one_row("王卫东", None, "仁里镇桃源村").with_columns(pl.lit(True).alias("named_head"))
+    out = match_rows(head_row, _family()).row(0, named=True)
+    assert (out["match_status"], out["person_id"]) == ("matched", "P1"), out
+    assert "户主" in out["match_evidence"]
+    person_row = match_rows(one_row("王卫东", None, "仁里镇桃源村"), _family()).row(0, named=True)
+    assert person_row["match_status"] == "ambiguous"
+    # a head list naming a registered person who is not a head is no household-level claim
+    son = one_row("王小军", None, "仁里镇桃源村").with_columns(pl.lit(True).alias("named_head"))
+    assert match_rows(son, _family()).row(0, named=True)["match_status"] == "ambiguous"
