@@ -1,6 +1,6 @@
 """Matching on data Dixian's generator did not make: ../shared/outside/match-dev, scored with its truth.
 
-    python -m benchmarks.match_dev [--data DIR] [--check] [--splink]
+    python -m benchmarks.match_dev [--data DIR] [--check] [--splink] [--replicas 10]
 
 `dixian match list.csv --registry registry.csv` runs as a whole process on copies of the files in a
 temporary folder (its wall time and peak memory are the process's); its output is scored against
@@ -12,7 +12,8 @@ best threshold on the truth). Also printed: the reliability table (share of corr
 auto-matches by match_score band) and the figures by kind of dirt (truth.csv's noise tags).
 
 --check exits 1 below issue 12's targets: precision >= 0.999 with recall >= 0.95, found >= 0.99,
-review <= 6 %.
+review <= 6 %. --replicas 10 builds 1,001,620 persons x 1,500,000 rows of the same kinds (scale_up) for
+speed and memory at province scale.
 """
 
 from __future__ import annotations
@@ -115,7 +116,8 @@ def by_noise(scored: pl.DataFrame) -> pl.DataFrame:
 def run_ours(data: Path, work: Path) -> tuple[pl.DataFrame, float, float]:
     """`dixian match` as an officer runs it, in its own process: (output, seconds, peak MB)."""
     for name in ("list.csv", "registry.csv"):
-        shutil.copyfile(data / name, work / name)
+        if data != work:
+            shutil.copyfile(data / name, work / name)
     out = work / "out.parquet"
     dixian = Path(sys.executable).with_name("dixian")
     cmd = [str(dixian)] if dixian.exists() else [sys.executable, "-m", "pipelines.cli"]
@@ -129,6 +131,70 @@ def run_ours(data: Path, work: Path) -> tuple[pl.DataFrame, float, float]:
     secs = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return pl.read_parquet(out), secs, peak
+
+
+_PROTECTED = set("省市县区镇乡村组队号第一二三四五六七八九十零〇两小民街道社居委会之某")
+"""Characters that carry structure (place suffixes, numerals, 之 / 某 in names): never renamed."""
+
+
+def _shift(text: str | None, k: int) -> str | None:
+    """Replica k's version of a name or address: every other Han character moved k steps through the
+    CJK block, so replicas share no name and no place name, and their structure stays."""
+    if text is None or k == 0:
+        return text
+    out = []
+    for c in text:
+        o = ord(c)
+        if 0x4E00 <= o <= 0x9FA5 and c not in _PROTECTED:
+            n = o
+            for _ in range(8):
+                n = 0x4E00 + (n - 0x4E00 + 2411 * k) % 20902
+                if chr(n) not in _PROTECTED:
+                    break
+            c = chr(n)
+        out.append(c)
+    return "".join(out)
+
+
+def scale_up(data: Path, work: Path, replicas: int) -> pl.DataFrame:
+    """match-dev × replicas in `work` (registry.csv, list.csv) with the truth returned: replica k renames
+    names and places (_shift) and gives IDs new area codes with the same check characters, so the
+    kinds of cases stay and replicas do not meet (review would balloon for the wrong reason)."""
+    from benchmarks.matching import _code_map, _recode
+
+    reg = pl.read_csv(data / "registry.csv", infer_schema=False)
+    rows = pl.read_csv(data / "list.csv", infer_schema=False)
+    truth = pl.read_csv(data / "truth.csv", infer_schema=False)
+    # the registry's area codes (a list's other codes are outsiders' or typos: left as they are)
+    codes = sorted(
+        {c for c in reg.get_column("证件号码").drop_nulls().str.slice(0, 6).to_list() if c.isdigit()}
+    )
+    mapping = _code_map(codes, replicas)
+
+    def renamed(frame: pl.DataFrame, cols: list[str], k: int) -> pl.DataFrame:
+        return frame.with_columns(
+            pl.col(c).map_elements(lambda v, k=k: _shift(v, k), return_dtype=pl.String) for c in cols
+        )
+
+    regs, lists, truths = [reg], [rows], [truth]
+    for k in range(1, replicas):
+        tag = f"~{k}"
+        regs.append(
+            renamed(reg, ["姓名", "乡(镇)", "行政村"], k).with_columns(
+                (pl.col("户编号") + tag),
+                (pl.col("人编号") + tag),
+                _recode("证件号码", k, mapping).alias("证件号码"),
+            )
+        )
+        lists.append(
+            renamed(rows, ["姓名", "住址"], k).with_columns(
+                (pl.col("记录号") + tag), _recode("身份证号", k, mapping).alias("身份证号")
+            )
+        )
+        truths.append(truth.with_columns(pl.col("记录号") + tag, pl.col("true_人编号") + tag))
+    pl.concat(regs).write_csv(work / "registry.csv")
+    pl.concat(lists).write_csv(work / "list.csv")
+    return pl.concat(truths)
 
 
 def exact_id(data: Path) -> pl.DataFrame:
@@ -172,25 +238,32 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--check", action="store_true", help="exit 1 below issue 12's targets")
     ap.add_argument("--splink", action="store_true", help="also run Splink 5 (needs the bench extra)")
+    ap.add_argument("--replicas", type=int, default=1, help="scale up: 10 gives 1M persons x 1.5M rows")
     a = ap.parse_args()
     console = Console(width=150)
     truth = pl.read_csv(a.data / "truth.csv", infer_schema=False)
     with tempfile.TemporaryDirectory(prefix="dixian-match-dev-") as tmp:
+        if a.replicas > 1:
+            truth = scale_up(a.data, Path(tmp), a.replicas)
+            a.data = Path(tmp)
         out, secs, peak = run_ours(a.data, Path(tmp))
+        exact = exact_id(a.data)
+        if a.splink:
+            from benchmarks.splink_baseline import run_splink_match_dev
+
+            splink_run = run_splink_match_dev(a.data, truth)
     ours = score(out.select("记录号", "person_id", "match_status", "match_score", "candidate_ids"), truth)
     lines = [{"method": "dixian match", **summary(ours), "seconds": secs, "peak_mb": peak}]
     lines.append(
         {
             "method": "exact-ID join",
-            **summary(score(exact_id(a.data), truth)),
+            **summary(score(exact, truth)),
             "seconds": None,
             "peak_mb": None,
         }
     )
     if a.splink:
-        from benchmarks.splink_baseline import run_splink_match_dev
-
-        decided, s_secs, s_peak, threshold = run_splink_match_dev(a.data, truth)
+        decided, s_secs, s_peak, threshold = splink_run
         lines.append({"method": f"Splink 5 (best threshold {threshold:.3f})", **summary(score(decided, truth)), "seconds": s_secs, "peak_mb": s_peak})  # fmt: skip
     console.print(_table(f"match-dev ({a.data.name}): {truth.height:,} rows", pl.DataFrame(lines)))
     console.print(_table("reliability: share of correct links by match_score band", reliability(ours)))
