@@ -417,6 +417,25 @@ def _name_place_pairs(named: pl.DataFrame, reg: pl.DataFrame, memory_limit: str 
     )
 
 
+def _mark_known_strangers(pairs: pl.DataFrame, strangers: pl.DataFrame | None) -> pl.DataFrame:
+    """`stranger_there`: the same list has a row with this name in this village whose usable ID the
+    registry does not hold — a same-name person who is not registered lives there, so the name and
+    place no longer point at the registered one."""
+    if strangers is None or strangers.height == 0:
+        return pairs.with_columns(pl.lit(False).alias("stranger_there"))
+    known = (
+        strangers.drop_nulls(["addr_township", "addr_village"])
+        .unique()
+        .with_columns(pl.lit(True).alias("stranger_there"))
+    )
+    return pairs.join(
+        known,
+        left_on=["reg_fold", "reg_township", "reg_village"],
+        right_on=["name_fold", "addr_township", "addr_village"],
+        how="left",
+    ).with_columns(pl.col("stranger_there").fill_null(False))
+
+
 def _relation_pairs(named: pl.DataFrame, reg: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     """Rows named by a relation to a household head (王卫东之妻) × the member that relation names in
     each household whose head has that name (same or homophone): level "relation"."""
@@ -446,7 +465,7 @@ def _relation_pairs(named: pl.DataFrame, reg: pl.DataFrame, members: pl.DataFram
 
 
 def _place_tier(
-    rows: pl.DataFrame, reg: pl.DataFrame, members: pl.DataFrame
+    rows: pl.DataFrame, reg: pl.DataFrame, members: pl.DataFrame, strangers: pl.DataFrame | None = None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     if rows.height == 0:
         return _empty(), _empty_candidates()
@@ -521,9 +540,18 @@ def _place_tier(
         pl.len().over("row_key").alias("n_candidates"),
         (pl.col("place") != "other_group").sum().over("row_key").alias("n_consistent"),
     )
+    # a row whose (unusable) number is far from every same-name candidate's is a stranger too
+    far = pairs.group_by("row_key").agg(pl.col("id_far").all().alias("_all_far"))
+    far_rows = rows.join(far.filter(pl.col("_all_far")), on="row_key", how="semi").select(
+        "name_fold", "addr_township", "addr_village"
+    )
+    witnesses = far_rows if strangers is None else pl.concat([strangers, far_rows])
+    pairs = _mark_known_strangers(pairs, witnesses)
     id_part = (
-        pl.when(pl.col("dmg_ok").fill_null(False))
+        pl.when(pl.col("dmg_ok").fill_null(False) & (pl.col("dmg_tol") <= 10_000))
         .then(pl.lit("身份证号残存前15位一致，"))
+        .when(pl.col("dmg_ok").fill_null(False))
+        .then(pl.lit("身份证号残存的几位数字不矛盾，"))
         .when(pl.col("mask_ok").fill_null(False))
         .then(pl.lit("脱敏身份证号可见位一致，"))
         .otherwise(pl.lit(""))
@@ -554,11 +582,12 @@ def _place_tier(
     # the same, in that village, is a household-level claim a same-name stranger would also have to
     # meet (be a head himself, there): it ties at village level.
     auto = ~pl.col("id_far") & (
-        ((pl.col("n_candidates") == 1) & pl.col("tie").is_not_null())
+        ((pl.col("n_candidates") == 1) & pl.col("tie").is_not_null() & (pl.col("level") != "relation"))
         | (
             (pl.col("n_consistent") == 1)
-            & pl.col("level").is_in(["same", "relation"])
+            & (pl.col("level") == "same")
             & (pl.col("place") == "group")
+            & ~pl.col("stranger_there")
         )
     )
     best = pairs.unique("row_key", keep="first", maintain_order=True).with_columns(auto.alias("auto"))
@@ -631,7 +660,12 @@ def match_rows_detailed(
     take(*_exact_tier(rest, reg, members))
     take(*_repair_tier(rest, reg))
     no_usable_id = ~pl.col("id_status").is_in(USABLE_STATUSES)
-    take(*_place_tier(rest.filter(no_usable_id), reg, members))
+    # rows left with a usable ID are people the registry does not hold: where one of them has a
+    # registered person's name and place, a same-name stranger is known to live there
+    strangers = rest.filter(~no_usable_id & (pl.col("name_fold").fill_null("") != "")).select(
+        "name_fold", "addr_township", "addr_village"
+    )
+    take(*_place_tier(rest.filter(no_usable_id), reg, members, strangers))
     unmatched = rest.select(
         "row_key",
         pl.lit(None, dtype=pl.String).alias("person_id"),

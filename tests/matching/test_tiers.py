@@ -195,11 +195,27 @@ def test_relation_name_resolves_through_the_household():
 
 
 def test_relation_name_without_id_finds_the_member_through_the_head():
-    """No ID: 王卫东之妻 at the household's address is 王卫东's wife 刘敏 (the head named, the word 妻
-    matching 配偶, the only such member) — offered with that reasoning, and linked."""
+    """No ID: 王卫东之妻 at the household's address means 王卫东's wife 刘敏 (the head named, the word 妻
+    matching 配偶) — offered to the reviewer with that reasoning, not linked: an unregistered wife or
+    daughter-in-law of a registered head is common (blind held-out lists: most such links were wrong)."""
     out = match_rows_detailed(one_row("王卫东之妻", None, "仁里镇桃源村三组"), _family())
     row = out.decisions.row(0, named=True)
-    assert row["person_id"] == "P2" and row["match_status"] == "matched", row
+    assert row["match_status"] == "ambiguous", row
+    assert out.candidates.get_column("person_id").to_list() == ["P2"]
+    assert "亲属关系" in out.candidates.get_column("candidate_note")[0]
+
+
+def test_a_listed_stranger_of_that_name_there_blocks_the_group_link():
+    """The list itself shows a 李芳 in 红星村 with a valid ID the registry does not hold: a same-name
+    stranger lives there, so another 李芳 row there without an ID goes to review, not to P3."""
+    stranger = one_row("李芳", make_id("34172219990101777"), "七都镇红星村一组").with_columns(
+        pl.lit("s").alias("row_key")
+    )
+    rows = pl.concat([one_row("李芳", None, "七都镇红星村一组"), stranger])
+    out = dict(match_rows(rows, persons()).select("row_key", "match_status").iter_rows())
+    assert out == {"r": "ambiguous", "s": "unmatched"}
+    alone = match_rows(one_row("李芳", None, "七都镇红星村一组"), persons()).row(0, named=True)
+    assert alone["match_status"] == "matched"
 
 
 def test_stranger_sharing_name_and_village_never_auto_links():
