@@ -36,10 +36,11 @@ from pipelines.matching.names import (
     add_name_level,
     add_relation_level,
     name_level_text,
+    with_relation_anchor,
 )
 from pipelines.normalize.address import Gazetteer, add_group_no, add_place_columns
 from pipelines.normalize.idcard import REPAIRABLE_STATUSES, USABLE_STATUSES, add_id_columns
-from pipelines.normalize.names import add_name_keys, name_pinyin
+from pipelines.normalize.names import add_name_keys
 
 MATCH_COLUMNS = {
     "row_key": pl.String,
@@ -439,25 +440,26 @@ def _mark_known_strangers(pairs: pl.DataFrame, strangers: pl.DataFrame | None) -
 def _relation_pairs(named: pl.DataFrame, reg: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     """Rows named by a relation to a household head (王卫东之妻) × the member that relation names in
     each household whose head has that name (same or homophone): level "relation"."""
-    parsed = named.with_columns(
-        pl.col("name_fold").str.extract(RELATION_NAME, 1).alias("_anchor"),
-        pl.col("name_fold").str.extract(RELATION_NAME, 2).alias("_word"),
-    ).filter(pl.col("_anchor").is_not_null())
+    parsed = named.filter(pl.col("name_fold").str.contains(RELATION_NAME))
     if parsed.height == 0:
         return pl.DataFrame()
-    anchors = parsed.select(pl.col("_anchor").unique())
-    anchors = anchors.with_columns(
-        pl.col("_anchor").map_elements(name_pinyin, return_dtype=pl.String).alias("_anchor_pinyin")
-    )
+    parsed = with_relation_anchor(parsed)
+    anchors = parsed.select("_anchor", "_anchor_pinyin").unique()
     heads = members.filter(pl.col("relation") == "户主").select("household_id", "name_fold", "name_pinyin")
     by_fold = anchors.join(heads, left_on="_anchor", right_on="name_fold").select("_anchor", "household_id")
     by_sound = anchors.join(heads, left_on="_anchor_pinyin", right_on="name_pinyin").select(
         "_anchor", "household_id"
     )
     households = pl.concat([by_fold, by_sound]).unique()
-    wanted = parsed.with_columns(
-        pl.col("_word").replace_strict(RELATION_OF_HEAD, default=None, return_dtype=pl.String).alias("_rel")
-    ).join(households, on="_anchor")
+    wanted = (
+        parsed.drop("_anchor_pinyin")
+        .with_columns(
+            pl.col("_word")
+            .replace_strict(RELATION_OF_HEAD, default=None, return_dtype=pl.String)
+            .alias("_rel")
+        )
+        .join(households, on="_anchor")
+    )
     people = members.select("household_id", "person_id", pl.col("relation").alias("_rel"))
     found = wanted.join(people, on=["household_id", "_rel"]).drop("household_id", "_anchor", "_word", "_rel")
     regs = reg.rename({"id_norm": "reg_id"}).drop("reg_pinyin")

@@ -127,6 +127,19 @@ RELATION_OF_HEAD = {
 """The registry's 与户主关系 of the person a relation name means, when the anchor is the head."""
 
 
+def with_relation_anchor(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add `_anchor` (the member a relation name is written by: 江胜 in 江胜之子), `_word` (子) and
+    `_anchor_pinyin` (read once per distinct anchor); null for ordinary names."""
+    frame = frame.with_columns(
+        pl.col("name_fold").str.extract(RELATION_NAME, 1).alias("_anchor"),
+        pl.col("name_fold").str.extract(RELATION_NAME, 2).alias("_word"),
+    )
+    anchors = frame.select(pl.col("_anchor").drop_nulls().unique()).with_columns(
+        pl.col("_anchor").map_elements(name_pinyin, return_dtype=pl.String).alias("_anchor_pinyin")
+    )
+    return frame.join(anchors, on="_anchor", how="left")
+
+
 def add_relation_level(
     frame: pl.DataFrame, members: pl.DataFrame, out: str = "level", strict: bool = False
 ) -> pl.DataFrame:
@@ -135,18 +148,9 @@ def add_relation_level(
     strict: the anchor must be the head and the candidate's relation must be the one the word names.
 
     members: household_id, person_id, name_fold, name_pinyin, relation (the registry)."""
-    parsed = frame.select(
-        pl.col("name_fold").str.extract(RELATION_NAME, 1).alias("_anchor"),
-        pl.col("name_fold").str.extract(RELATION_NAME, 2).alias("_word"),
-    )
-    if parsed.get_column("_anchor").null_count() == parsed.height:
+    if not frame.get_column("name_fold").str.contains(RELATION_NAME).any():
         return frame
-    frame = pl.concat([frame, parsed], how="horizontal")
-    anchors = frame.select(pl.col("_anchor").drop_nulls().unique())
-    anchors = anchors.with_columns(
-        pl.col("_anchor").map_elements(name_pinyin, return_dtype=pl.String).alias("_anchor_pinyin")
-    )
-    frame = frame.join(anchors, on="_anchor", how="left")
+    frame = with_relation_anchor(frame)
     m = members.select(
         "household_id",
         pl.col("person_id").alias("_anchor_id"),
