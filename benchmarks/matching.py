@@ -53,12 +53,12 @@ def build_county(workdir: Path, households: int, seed: int, period: str) -> Path
 
 def load(workdir: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rows with source/file/row_no/true_person_id/dirt, persons)."""
-    from schemas import DEPARTMENT_SOURCES
+    from schemas import department_sources
 
     with duckdb.connect(str(workdir / "warehouse.duckdb"), read_only=True) as con:
         tables = {r[0] for r in con.sql("SELECT table_name FROM information_schema.tables WHERE table_schema='raw'").fetchall()}  # fmt: skip
         parts = []
-        for s in DEPARTMENT_SOURCES:
+        for s in department_sources():
             if s not in tables:
                 continue
             cols = {r[0] for r in con.sql(f"DESCRIBE raw.{s}").fetchall()}

@@ -9,13 +9,13 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from schemas import DEPARTMENT_SOURCES
+from schemas import department_sources
 
 
 def decisions_with_truth(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> pl.DataFrame:
     """One line per extract row: the pipeline's decision next to the true person and the dirt kind."""
     parts = []
-    for source in DEPARTMENT_SOURCES:
+    for source in department_sources():
         parts.append(
             con.sql(
                 f"""SELECT '{source}' AS source, r.file, r.row_no, m.match_status, m.person_id, m.match_method

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.warehouse import table_exists
-from schemas import DEPARTMENT_SOURCES, get_source
+from schemas import department_sources, get_source
 
 PUBLISHED_NAME = (
     "published.duckdb"  # not analyst.duckdb: a catalog named like the analyst schema is ambiguous
@@ -24,7 +24,7 @@ PUBLISHED_NAME = (
 
 def _facts_union(con: duckdb.DuckDBPyConnection) -> str:
     parts = []
-    for source in DEPARTMENT_SOURCES:
+    for source in department_sources():
         if not table_exists(con, f"link.facts_{source}"):
             continue
         department = get_source(source).department.replace("'", "''")

@@ -439,5 +439,19 @@ for _module in COMMAND_MODULES:
     import_module(_module).register(app)
 
 
+def main() -> None:
+    """The `dixian` entry point: a malformed county source file is one clear line, not a traceback
+    (every command reads the data folder's catalogue when it loads its settings)."""
+    from schemas.catalogue import CatalogueError
+
+    try:
+        app()
+    except CatalogueError as exc:
+        console.print(
+            f"[red]本县数据来源定义有误，未运行 / a county source file has an error, nothing was run:[/] {exc}"
+        )
+        raise SystemExit(2) from exc
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.catalogue import use_county
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -26,6 +28,11 @@ class Settings:
     """Mask ID numbers in township workbooks (for outputs that leave the county bureau)."""
     due_working_days: int = 15
     """Verification due date: period start + this many working days."""
+
+    def __post_init__(self) -> None:
+        # the data folder's own feeds (<data>/county/sources/*.yaml) join the catalogue every stage reads;
+        # a malformed source file fails here, before any work, naming the file and the entry
+        use_county(self.county_dir)
 
     @property
     def county_dir(self) -> Path:

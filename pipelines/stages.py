@@ -24,7 +24,7 @@ from pipelines.registry import build_core
 from pipelines.rulebook import describe_rules, evaluate_rules, load_parameters, load_rulebook
 from pipelines.settings import Settings
 from pipelines.warnings import build_warnings, lifecycle_params
-from schemas import DEPARTMENT_SOURCES
+from schemas import department_sources
 
 Progress = Callable[[str], None]
 
@@ -53,7 +53,7 @@ def stage_match(
             return {**done, "skipped": True}
         core = build_core(con)
         stats = []
-        for source in DEPARTMENT_SOURCES:
+        for source in department_sources():
             stats.append(match_source(con, source, period))
             build_facts(con, source, period)
             if progress:
@@ -174,11 +174,11 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
 
 def _with_departments(accounting: pl.DataFrame) -> pl.DataFrame:
     """Department names for the accounting sheet; a refused file of no known source keeps its label."""
-    from schemas import ALL_SOURCES, get_source
+    from schemas import all_sources, get_source
 
     if accounting.height == 0:
         return accounting
-    departments = {s: get_source(s).department for s in ALL_SOURCES}
+    departments = {s: get_source(s).department for s in all_sources()}
     return accounting.with_columns(
         pl.col("source")
         .replace_strict(

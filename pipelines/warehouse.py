@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from schemas import ALL_SOURCES, get_source
+from schemas import all_sources, get_source
 from schemas.base import Source, raw_text_fields
 
 STAGE_SCHEMAS = ("meta", "raw", "quarantine", "core", "link", "warn", "analyst")
@@ -128,7 +128,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in DDL.split(";"):
         if stmt.strip():
             con.execute(stmt)
-    for name in ALL_SOURCES:
+    for name in all_sources():
         cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in raw_columns(get_source(name)))
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({cols})")
         for col, sql_type in raw_columns(get_source(name)):  # warehouses made by an older catalogue

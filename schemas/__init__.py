@@ -1,56 +1,51 @@
-"""The source catalogue: the registry and every department feed, each a module with SOURCE and SCHEMA."""
+"""The source catalogue: the registry and every department feed, defined in YAML (schemas/catalogue.yaml,
+schemas/sources/*.yaml, and a county's <data>/county/sources/*.yaml; see schemas.catalogue).
+
+Stages ask these functions, never a fixed list, so a county's own feed is iterated like a built-in one.
+"""
 
 from __future__ import annotations
 
-from importlib import import_module
+import pandera.polars as pa
 
 from schemas.base import Field, Source
+from schemas.catalogue import CatalogueError, active, load_catalogue, use_county
 
-DEPARTMENT_SOURCES: tuple[str, ...] = (
-    "medical_insurance",
-    "health",
-    "civil_affairs",
-    "education",
-    "disability",
-    "emergency",
-    "public_security",
-    "hrss",
-    "housing",
-    "agriculture",
-    # appended (issue 3): code iterates this tuple in order; a source without files has an empty raw table
-    "water",
-    "vehicles",
-    "market_supervision",
-    "real_estate",
-    "public_payroll",
-    # the grid workers' visit ledgers (schemas/grid_ledger.py), read by pipelines/grid via link.facts_grid_ledger
-    "grid_ledger",
-)
-"""Every feed other than the registry, in the order stages iterate them (the first ten are the original
-ones; append new sources at the end)."""
-EXCLUSION_SOURCES: tuple[str, ...] = ("vehicles", "market_supervision", "real_estate", "public_payroll")
-"""Sources whose rows are eligibility doubts (信息比对), not risk evidence (Source.kind == "exclusion")."""
-ALL_SOURCES: tuple[str, ...] = ("registry", *DEPARTMENT_SOURCES)
+
+def all_sources() -> tuple[str, ...]:
+    """The registry, then every department feed, in the order stages iterate them."""
+    return active().all_sources
+
+
+def department_sources() -> tuple[str, ...]:
+    """Every feed other than the registry (built-in first, then the county's own)."""
+    return active().department_sources
+
+
+def exclusion_sources() -> tuple[str, ...]:
+    """Feeds whose rows are eligibility doubts (信息比对), not risk evidence (Source.kind == "exclusion")."""
+    return active().exclusion_sources
 
 
 def get_source(name: str) -> Source:
     """The definition of one source; a clear error names the known ones."""
-    if name not in ALL_SOURCES:
-        raise KeyError(f"unknown source {name!r}; known sources: {', '.join(ALL_SOURCES)}")
-    return import_module(f"schemas.{name}").SOURCE
+    return active().get(name)
 
 
-def get_schema(name: str):
-    get_source(name)
-    return import_module(f"schemas.{name}").SCHEMA
+def get_schema(name: str) -> pa.DataFrameSchema:
+    """The pandera schema over a source's all-text frame (canonical column names)."""
+    return active().schema(name)
 
 
 __all__ = [
-    "ALL_SOURCES",
-    "DEPARTMENT_SOURCES",
-    "EXCLUSION_SOURCES",
+    "CatalogueError",
     "Field",
     "Source",
+    "all_sources",
+    "department_sources",
+    "exclusion_sources",
     "get_schema",
     "get_source",
+    "load_catalogue",
+    "use_county",
 ]

@@ -4,7 +4,8 @@ A *source* is one feed: the household registry or one department's extract. Its 
 which canonical fields it has (label, type, whether the column is required), what the natural key of a
 row is, which date places a row in time and what a row means. The words that name the source and its
 fields in real files, and the vocabularies of its category fields, are data: schemas/lexicon.yaml (and
-a county's data/county/lexicon.yaml). Adding a department is a definition module here plus its words.
+a county's data/county/lexicon.yaml). The definitions are data too (schemas/sources/*.yaml and a county's
+data/county/sources/*.yaml, read by schemas.catalogue): adding a department needs no Python.
 
 Check errors read "中文原因 | English reason": quarantine keeps both.
 
@@ -14,7 +15,7 @@ the text (so a bad value is reported with what the person typed), valid rows are
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import pandera.polars as pa
@@ -36,7 +37,7 @@ class Field:
     label: str
     """The Chinese label shown to people (quarantine reasons, workbooks)."""
     aliases: tuple[str, ...] = ()
-    """Header wordings this catalogue always accepted; more words, and the meaning-based reading that uses
+    """Header wordings the source file lists; more words, and the meaning-based reading that uses
     them, live in schemas/lexicon.yaml (pipelines.ingest.lexicon merges both)."""
     type: FieldType = "text"
     required: bool = False
@@ -84,7 +85,6 @@ class Source:
     """Departments resend year-to-date extracts: a row already loaded under the same natural key with
     the same content is not stored again, a changed one becomes a new version. False for snapshot
     sources (the registry: each export replaces the previous one and is loaded whole)."""
-    extra: dict[str, str] = field(default_factory=dict)
 
     def field(self, name: str) -> Field:
         for f in self.fields:

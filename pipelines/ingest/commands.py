@@ -43,20 +43,20 @@ def register(app: typer.Typer) -> None:
         from pipelines.ingest.inbox import ingest_paths
         from pipelines.period import Period, PeriodError
         from pipelines.settings import Settings
-        from schemas import ALL_SOURCES
+        from schemas import all_sources
 
         try:
             p = str(Period.parse(period)) if period else str(Period.current())
         except PeriodError as exc:
             raise typer.BadParameter(str(exc), param_hint="--period") from exc
-        if source is not None and source not in ALL_SOURCES:
+        settings = Settings.load(data_dir=data_dir, warehouse=warehouse)  # the county's own sources too
+        if source is not None and source not in all_sources():
             raise typer.BadParameter(
-                f"unknown source {source!r}; known: {', '.join(ALL_SOURCES)}", param_hint="--source"
+                f"unknown source {source!r}; known: {', '.join(all_sources())}", param_hint="--source"
             )
         missing = [str(x) for x in paths if not x.exists()]
         if missing:
             raise typer.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="PATH")
-        settings = Settings.load(data_dir=data_dir, warehouse=warehouse)
         console = Console() if sys.stdout.isatty() else Console(width=140)
 
         def emit(account) -> None:
@@ -108,6 +108,29 @@ def register_sources(app: typer.Typer) -> None:
     )
     app.add_typer(sources, name="sources")
 
+    @sources.command("list")
+    def list_sources(
+        data_dir: Path | None = typer.Option(None, help="Data folder (default ./data or $DIXIAN_DATA)."),
+    ) -> None:
+        """Every source this data folder knows: built-in and the county's own
+        (<data>/county/sources/*.yaml). 列出数据来源（内置与本县自定义）。"""
+        from rich.console import Console
+        from rich.table import Table
+
+        from pipelines.settings import Settings
+        from schemas.catalogue import BUILTIN_SOURCES, load_catalogue
+
+        settings = Settings.load(data_dir=data_dir)
+        catalogue = load_catalogue(settings.county_dir)
+        table = Table(
+            "source", "部门 department", "类型 kind", "字段 fields", "必填 required", "定义 defined in"
+        )
+        for src, file in zip(catalogue.sources, catalogue.files, strict=True):
+            origin = "built-in 内置" if Path(file).parent == BUILTIN_SOURCES else file
+            required = "、".join(f.label for f in src.fields if f.required) or "—"
+            table.add_row(src.name, src.department, src.kind, str(len(src.fields)), required, origin)
+        Console(width=160).print(table)
+
     @sources.command("map")
     def map_file(
         file: Path = typer.Argument(..., help="A department file (CSV/XLSX/XLS)."),
@@ -123,15 +146,15 @@ def register_sources(app: typer.Typer) -> None:
         from pipelines.ingest.mappings import proposal, write_proposal
         from pipelines.ingest.readers import read_any
         from pipelines.settings import Settings
-        from schemas import ALL_SOURCES, get_source
+        from schemas import all_sources, get_source
 
         if not file.is_file():
             raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
-        if source is not None and source not in ALL_SOURCES:
+        settings = Settings.load(data_dir=data_dir)  # the county's own sources too
+        if source is not None and source not in all_sources():
             raise typer.BadParameter(
-                f"unknown source {source!r}; known: {', '.join(ALL_SOURCES)}", param_hint="--source"
+                f"unknown source {source!r}; known: {', '.join(all_sources())}", param_hint="--source"
             )
-        settings = Settings.load(data_dir=data_dir)
         lexicon = load_lexicon(settings.county_dir)
         try:
             sheets = read_any(file)

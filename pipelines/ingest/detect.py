@@ -19,7 +19,7 @@ from pipelines.ingest.header import source_fit
 from pipelines.ingest.lexicon import Lexicon
 from pipelines.ingest.meaning import name_cues
 from pipelines.ingest.readers import RawSheet
-from schemas import DEPARTMENT_SOURCES, get_source
+from schemas import department_sources, get_source
 
 FOLDER_WEIGHT = 1.5
 NAME_WEIGHT = 1.0
@@ -76,7 +76,7 @@ def detect_source(sheets: list[RawSheet], path: Path, shown: str, lexicon: Lexic
 
     # the registry comes only from data/registry/ (or --source registry): a department's list that
     # happens to carry 户编号 must never replace the monitoring system's export
-    candidates = list(DEPARTMENT_SOURCES)
+    candidates = list(department_sources())
     scored: list[tuple[float, str, str, float]] = []
     for name in candidates:
         source = get_source(name)

@@ -21,7 +21,7 @@ from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.loader import FileAccount, load_file
 from pipelines.ingest.readers import SUPPORTED_SUFFIXES
 from pipelines.settings import Settings
-from schemas import ALL_SOURCES, DEPARTMENT_SOURCES
+from schemas import all_sources, department_sources
 
 
 class InboxError(Exception):
@@ -44,10 +44,10 @@ def discover(settings: Settings, period: str) -> list[tuple[str | None, Path]]:
     is one cue among several (pipelines.ingest.detect), never the last word."""
     found: list[tuple[str | None, Path]] = [("registry", p) for p in _files(settings.registry_dir)]
     inbox = settings.inbox_dir(period)
-    for source in DEPARTMENT_SOURCES:
+    for source in department_sources():
         found += [(None, p) for p in _files(inbox / source)]
     if inbox.is_dir():
-        for folder in sorted(d for d in inbox.iterdir() if d.is_dir() and d.name not in DEPARTMENT_SOURCES):
+        for folder in sorted(d for d in inbox.iterdir() if d.is_dir() and d.name not in department_sources()):
             found += [(None, p) for p in _files(folder)]
         found += [(None, p) for p in _files(inbox)]
     return found
@@ -78,8 +78,8 @@ def ingest_paths(
 
     The source is `source` when given, else detected from the folder, names, title and headers
     (refused when nothing fits or two sources fit equally)."""
-    if source is not None and source not in ALL_SOURCES:
-        raise ValueError(f"unknown source {source!r}; known sources: {', '.join(ALL_SOURCES)}")
+    if source is not None and source not in all_sources():
+        raise ValueError(f"unknown source {source!r}; known sources: {', '.join(all_sources())}")
     lexicon = lexicon or load_lexicon()
     accounts = []
     for path in expand_paths(paths):

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from pipelines.ingest.meaning import CategoryTable, category_table
-from schemas import ALL_SOURCES, get_source
+from schemas.catalogue import Catalogue, active, load_catalogue
 
 BUILTIN = Path(__file__).resolve().parents[2] / "schemas" / "lexicon.yaml"
 COUNTY_FILE = "lexicon.yaml"
@@ -78,7 +78,9 @@ def _strings(value: Any, where: str) -> list[str]:
     return [str(v) for v in value]
 
 
-def _merge(files: list[Path]) -> Lexicon:
+def _merge(files: list[Path], catalogue: Catalogue) -> Lexicon:
+    all_sources = catalogue.all_sources
+    get_source = catalogue.get
     departments: dict[str, list[str]] = {}
     topics: dict[str, list[str]] = {}
     extra: dict[tuple[str, str], list[str]] = {}
@@ -94,15 +96,15 @@ def _merge(files: list[Path]) -> Lexicon:
             groups.append(tuple(_strings(group, f"{path}: equivalents[{i}]")))
         for key, target in (("departments", departments), ("topics", topics)):
             for source, listed in (data.get(key) or {}).items():
-                if source not in ALL_SOURCES:
+                if source not in all_sources:
                     raise LexiconError(
-                        f"{path}: {key}.{source}: unknown source; known: {', '.join(ALL_SOURCES)}"
+                        f"{path}: {key}.{source}: unknown source; known: {', '.join(all_sources)}"
                     )
                 target.setdefault(source, []).extend(_strings(listed, f"{path}: {key}.{source}"))
         for source, fields in (data.get("fields") or {}).items():
-            if source != "common" and source not in ALL_SOURCES:
+            if source != "common" and source not in all_sources:
                 raise LexiconError(
-                    f"{path}: fields.{source}: unknown source; known: common, {', '.join(ALL_SOURCES)}"
+                    f"{path}: fields.{source}: unknown source; known: common, {', '.join(all_sources)}"
                 )
             for name, listed in (fields or {}).items():
                 if source != "common" and name not in get_source(source).field_names:
@@ -118,7 +120,7 @@ def _merge(files: list[Path]) -> Lexicon:
                 target.setdefault(name, []).extend(_strings(listed, f"{path}: {key}.{name}"))
         for qualified, codes in (data.get("vocab") or {}).items():
             source, _, name = str(qualified).partition(".")
-            if source not in ALL_SOURCES or name not in get_source(source).field_names:
+            if source not in all_sources or name not in get_source(source).field_names:
                 raise LexiconError(f"{path}: vocab.{qualified}: expected <source>.<field> of the catalogue")
             if not isinstance(codes, dict):
                 raise LexiconError(f"{path}: vocab.{qualified}: expected code: [synonyms]")
@@ -129,8 +131,12 @@ def _merge(files: list[Path]) -> Lexicon:
                 negated[(source, name)] = str(codes.pop("_negated"))
             for code, listed in codes.items():
                 table.setdefault(str(code), []).extend(_strings(listed, f"{path}: vocab.{qualified}.{code}"))
+    for src in catalogue.sources:
+        # a source is always known by its own name and its department's: a county's own feed is found
+        # in a folder named after it without any lexicon entry
+        departments.setdefault(src.name, []).extend([src.name, src.department])
     words: dict[tuple[str, str], tuple[str, ...]] = {}
-    for source in ALL_SOURCES:
+    for source in all_sources:
         # common words describe department lists; the registry export has its own national headers
         for f in get_source(source).fields:
             shared = extra.get(("common", f.name), []) if source != "registry" else []
@@ -151,14 +157,16 @@ def _merge(files: list[Path]) -> Lexicon:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached(county_file: str | None, _mtime: float) -> Lexicon:
+def _cached(county_file: str | None, _mtime: float, catalogue: Catalogue) -> Lexicon:
     files = [BUILTIN] + ([Path(county_file)] if county_file else [])
-    return _merge(files)
+    return _merge(files, catalogue)
 
 
 def load_lexicon(county_dir: Path | None = None) -> Lexicon:
-    """The built-in lexicon plus the county's additions (when `<county_dir>/lexicon.yaml` exists)."""
+    """The built-in lexicon plus the county's additions (when `<county_dir>/lexicon.yaml` exists), over
+    the county's catalogue (its own sources may have words too); without a county, the active one."""
+    catalogue = load_catalogue(county_dir) if county_dir is not None else active()
     county = county_dir / COUNTY_FILE if county_dir is not None else None
     if county is not None and county.is_file():
-        return _cached(str(county), county.stat().st_mtime)
-    return _cached(None, 0.0)
+        return _cached(str(county), county.stat().st_mtime, catalogue)
+    return _cached(None, 0.0, catalogue)

@@ -24,7 +24,7 @@ import yaml
 from pipelines.ingest.errors import IngestError
 from pipelines.ingest.header import HEADER_SCAN_ROWS, HeaderMap
 from pipelines.ingest.meaning import fold, unit_scale
-from schemas import ALL_SOURCES, get_source
+from schemas import all_sources, get_source
 
 MAPPINGS_DIR = "mappings"
 SAMPLE_VALUES = 3
@@ -77,9 +77,9 @@ def load_mappings(county_dir: Path | None) -> dict[str, Mapping]:
         if not isinstance(data, dict) or data.get("confirmed") is not True:
             continue
         source = data.get("source")
-        if source not in ALL_SOURCES:
+        if source not in all_sources():
             raise MappingError(
-                path, f"source {source!r} is not a catalogue source ({', '.join(ALL_SOURCES)})"
+                path, f"source {source!r} is not a catalogue source ({', '.join(all_sources())})"
             )
         fields = set(get_source(source).field_names)
         columns: list[tuple[str, str | None]] = []
@@ -170,11 +170,11 @@ def proposal(
                 "samples": [s if len(s) <= 40 else s[:40] + "…" for s in samples],
             }
         )
-    fields = get_source(source).field_names if source in ALL_SOURCES else []
+    fields = get_source(source).field_names if source in all_sources() else []
     return {
         "confirmed": False,
         "source": source,
-        "department": get_source(source).department if source in ALL_SOURCES else None,
+        "department": get_source(source).department if source in all_sources() else None,
         "candidates": list(candidates),
         "file": file,
         "header_row": header_row,

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import xlsxwriter
 
-from schemas import ALL_SOURCES, get_source
+from schemas import all_sources, get_source
 
 UNKNOWN_DEPARTMENT = "未识别来源"
 _FIXED_CREATED = datetime(2000, 1, 1)
@@ -56,7 +56,7 @@ UNPARSED_HINT = "无法识别为日期或数值：已入库为空值；请按 20
 
 
 def _field_label(source: str, field: str) -> str:
-    if source in ALL_SOURCES:
+    if source in all_sources():
         try:
             return get_source(source).field(field).label
         except KeyError:
@@ -67,7 +67,7 @@ def _field_label(source: str, field: str) -> str:
 def _unknown_rows(source: str, file: str, unknown: dict, columns: dict) -> list[list]:
     """One row per (field, value) the file carried that the vocabulary or the parsers did not know."""
     out = []
-    types = {f.name: f.type for f in get_source(source).fields} if source in ALL_SOURCES else {}
+    types = {f.name: f.type for f in get_source(source).fields} if source in all_sources() else {}
     for field in sorted(unknown):
         header = str(columns.get(field, {}).get("header", ""))
         hint = UNPARSED_HINT if types.get(field) in ("date", "amount", "int") else UNKNOWN_HINT
@@ -77,7 +77,7 @@ def _unknown_rows(source: str, file: str, unknown: dict, columns: dict) -> list[
 
 
 def _department(source: str) -> str:
-    return get_source(source).department if source in ALL_SOURCES else UNKNOWN_DEPARTMENT
+    return get_source(source).department if source in all_sources() else UNKNOWN_DEPARTMENT
 
 
 def _safe_name(text: str) -> str:

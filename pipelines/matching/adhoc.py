@@ -17,7 +17,6 @@ from pipelines.ingest.lexicon import load_lexicon
 from pipelines.ingest.meaning import ACCEPT, Words, header_score
 from pipelines.matching.matcher import match_rows_detailed
 from schemas.base import Field, Source
-from schemas.common import ID_ALIASES, NAME_ALIASES
 
 APPENDED = (
     "person_id",
@@ -179,7 +178,8 @@ def read_input(path: Path, id_col: str | None = None, name_col: str | None = Non
     raise AdhocInputError(
         path,
         "neither an ID number column nor a name column was found | 未找到身份证号列或姓名列; "
-        f"ID headers read like {'/'.join(ID_ALIASES[:4])}…; name headers like {'/'.join(NAME_ALIASES[:4])}…; "
+        f"ID headers read like {'/'.join(_role_words()['id_number'].words[:4])}…; "
+        f"name headers like {'/'.join(_role_words()['name'].words[:4])}…; "
         "or name them with --id-col / --name-col",
     )
 

@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.rulebook.compiler import compile_rule
 from pipelines.rulebook.engine import run_rule
-from pipelines.rulebook.facts import RULE_SOURCES, default_relation_for, fact_columns
+from pipelines.rulebook.facts import default_relation_for, fact_columns, rule_sources
 from pipelines.rulebook.models import Example, Rule, Rulebook
 from pipelines.rulebook.parameters import Parameters
 from schemas import get_source
@@ -77,7 +77,7 @@ def example_frame(source: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
 def build_example_facts(con: duckdb.DuckDBPyConnection, given: dict[str, list[dict[str, Any]]]) -> None:
     """Create schema link and every department's facts table (empty unless the example gives rows)."""
     con.sql("CREATE SCHEMA IF NOT EXISTS link")
-    for source in RULE_SOURCES:
+    for source in rule_sources():
         relation = default_relation_for(source)
         cols = ", ".join(f'"{c}" {t}' for c, t in fact_columns(source).items())
         con.sql(f"CREATE OR REPLACE TABLE {relation} ({cols})")

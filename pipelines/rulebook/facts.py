@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from schemas import DEPARTMENT_SOURCES, get_source
+from schemas import department_sources, get_source
 from schemas.base import raw_text_fields
 
 RelationFor = Callable[[str], str]
@@ -45,10 +45,11 @@ def fact_columns(source: str) -> dict[str, str]:
     return cols
 
 
-RULE_SOURCES: tuple[str, ...] = ("registry", *DEPARTMENT_SOURCES)
-"""Sources a rule may read: every department feed, and the registry itself (household attributes such
-as per-capita income, as link.facts_registry: one row per registered person, dated the period end)."""
+def rule_sources() -> tuple[str, ...]:
+    """Sources a rule may read: every department feed, and the registry itself (household attributes such
+    as per-capita income, as link.facts_registry: one row per registered person, dated the period end)."""
+    return ("registry", *department_sources())
 
 
 def is_department_source(source: str) -> bool:
-    return source in RULE_SOURCES
+    return source in rule_sources()

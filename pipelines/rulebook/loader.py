@@ -10,7 +10,7 @@ from typing import Any
 
 from pipelines.rulebook.errors import InvalidPeriodError, ParameterError, RulebookError, RuleIssue
 from pipelines.rulebook.expressions import check_expression
-from pipelines.rulebook.facts import RULE_SOURCES, fact_columns
+from pipelines.rulebook.facts import fact_columns, rule_sources
 from pipelines.rulebook.models import (
     CAUSE_LABELS,
     DEFAULT_EXAMPLE_PERIOD,
@@ -102,8 +102,8 @@ def _check_example(ex: Any, index: int, examples: Any, c: _Collector) -> Example
     rows_by_source: dict[str, list[dict[str, Any]]] = {}
     for source, rows in given.items():
         sline = line_of(given, source)
-        if source not in RULE_SOURCES:
-            c.add(sline, f"{label}: unknown source {source!r}; sources: {list(RULE_SOURCES)}")
+        if source not in rule_sources():
+            c.add(sline, f"{label}: unknown source {source!r}; sources: {list(rule_sources())}")
             ok = False
             continue
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
@@ -172,10 +172,10 @@ def _check_rule(
     source = node.get("source")
     columns: dict[str, str] | None = None
     if "source" in node:
-        if source in RULE_SOURCES:
+        if source in rule_sources():
             columns = fact_columns(source)
         else:
-            c.add(line_of(node, "source"), f"unknown source {source!r}; sources: {list(RULE_SOURCES)}")
+            c.add(line_of(node, "source"), f"unknown source {source!r}; sources: {list(rule_sources())}")
     segments = node.get("segments", list(SEGMENTS))
     if not isinstance(segments, list) or not segments or any(s not in SEGMENTS for s in segments):
         c.add(
