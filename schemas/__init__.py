@@ -6,7 +6,10 @@ Stages ask these functions, never a fixed list, so a county's own feed is iterat
 
 from __future__ import annotations
 
-import pandera.polars as pa
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandera.polars as pa
 
 from schemas.base import Field, Source
 from schemas.catalogue import CatalogueError, active, load_catalogue, use_county

@@ -16,10 +16,11 @@ the text (so a bad value is reported with what the person typed), valid rows are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandera.polars as pa
-import polars as pl
+if TYPE_CHECKING:  # pandera and polars load when a schema is built, not when settings name a source
+    import pandera.polars as pa
+    import polars as pl
 
 FieldType = Literal["text", "id_number", "name", "date", "amount", "int", "enum"]
 SourceKind = Literal["registry", "risk", "exclusion"]
@@ -98,6 +99,8 @@ class Source:
 
 
 def _not_blank(col: str) -> pl.Expr:
+    import polars as pl
+
     return pl.col(col).is_not_null() & (pl.col(col).str.strip_chars() != "")
 
 
@@ -112,6 +115,9 @@ def _check_for(f: Field, source: Source) -> list[pa.Check]:
     see build_schema) or its date field holds an impossible date; any other value that does not parse
     loads as null and is counted in the data-quality report, and category words are never refused
     (pipelines.ingest.vocab maps them). Blank values pass: a missing date is the delivery's period."""
+    import pandera.polars as pa
+    import polars as pl
+
     if f.type != "date" or f.name != source.date_field:
         return []
     # the loader parses the date field once, over distinct values, into DATE_OK (see date_ok_column)
@@ -126,6 +132,9 @@ def _check_for(f: Field, source: Source) -> list[pa.Check]:
 
 def build_schema(source: Source) -> pa.DataFrameSchema:
     """The pandera schema over the all-text frame of a source (canonical column names)."""
+    import pandera.polars as pa
+    import polars as pl
+
     columns = {}
     for f in source.fields:
         checks = _check_for(f, source)

@@ -15,10 +15,14 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
-import pandera.polars as pa
 import yaml
+
+from schemas.yamltext import load_yaml
+
+if TYPE_CHECKING:
+    import pandera.polars as pa
 
 from schemas.base import Field, FieldType, Source, SourceKind, build_schema
 
@@ -110,7 +114,7 @@ class Catalogue:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError(f"{path}: cannot be read ({exc})") from exc
     except yaml.YAMLError as exc:

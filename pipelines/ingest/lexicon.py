@@ -17,6 +17,7 @@ import yaml
 
 from pipelines.ingest.meaning import CategoryTable, category_table
 from schemas.catalogue import Catalogue, active, load_catalogue
+from schemas.yamltext import load_yaml
 
 BUILTIN = Path(__file__).resolve().parents[2] / "schemas" / "lexicon.yaml"
 COUNTY_FILE = "lexicon.yaml"
@@ -59,7 +60,7 @@ class Lexicon:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise LexiconError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(data, dict):

@@ -25,6 +25,7 @@ from pipelines.ingest.errors import IngestError
 from pipelines.ingest.header import HEADER_SCAN_ROWS, HeaderMap
 from pipelines.ingest.meaning import fold, unit_scale
 from schemas import all_sources, get_source
+from schemas.yamltext import load_yaml
 
 MAPPINGS_DIR = "mappings"
 SAMPLE_VALUES = 3
@@ -71,7 +72,7 @@ def load_mappings(county_dir: Path | None) -> dict[str, Mapping]:
     out: dict[str, Mapping] = {}
     for path in sorted(folder.glob("*.yaml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = load_yaml(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
             raise MappingError(path, f"not valid YAML ({exc}) | 表头对应文件格式错误") from exc
         if not isinstance(data, dict) or data.get("confirmed") is not True:
@@ -196,7 +197,7 @@ def write_proposal(county_dir: Path, prop: dict[str, Any]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{prop.get('source') or 'unknown'}_{sig}.yaml"
     if target.exists():
-        existing = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
+        existing = load_yaml(target.read_text(encoding="utf-8")) or {}
         if isinstance(existing, dict) and existing.get("confirmed") is True:
             return target
     text = yaml.safe_dump(prop, allow_unicode=True, sort_keys=False, width=120)
