@@ -260,7 +260,9 @@ def sql(
             console.print(f"[red]查询出错 / query failed:[/] {exc}")
             raise typer.Exit(2) from exc
     if csv:
-        sys.stdout.write(frame.write_csv())
+        from pipelines.outputs import csv_safe
+
+        sys.stdout.write(csv_safe(frame).write_csv())  # opened in Excel, a cell never runs as a formula
         return
     t = Table(title=f"{frame.height} rows")
     for c in frame.columns:

@@ -19,6 +19,7 @@ from pipelines.facts import build_facts, build_registry_facts
 from pipelines.ingest.inbox import ingest_all
 from pipelines.ingest.loader import FileAccount
 from pipelines.matching.link import match_source
+from pipelines.outputs import output_file, remove_stale_partials, township_file_names
 from pipelines.period import Period
 from pipelines.registry import build_core
 from pipelines.rulebook import describe_rules, evaluate_rules, load_parameters, load_rulebook
@@ -95,6 +96,27 @@ def working_days_after(start: date, days: int) -> date:
     return d
 
 
+def _accounting_frame(accounts: list[dict]) -> pl.DataFrame:
+    """One row per file of the run for the county summary: its rows, and what happened to it in words
+    (a file not loaded says why: a format we cannot read, a link out of the data folder …)."""
+    from pipelines.export.vocab import FILE_STATUS_ZH
+    from schemas import all_sources, get_source
+
+    known = set(all_sources())
+    rows = [
+        {
+            "source": a["source"],
+            "department": get_source(a["source"]).department if a["source"] in known else "",
+            "file": a["file"],
+            **{k: a[k] for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_ignored")},
+            "status_zh": FILE_STATUS_ZH.get(a.get("status", ""), a.get("status", "")),
+            "note": a.get("message", "") if a.get("status") != "loaded" else "",
+        }
+        for a in accounts
+    ]
+    return pl.DataFrame(rows) if rows else pl.DataFrame()
+
+
 def stage_export(settings: Settings, period: str, accounts: list[dict], match_stats: list[dict]) -> dict:
     from pipelines.export import monthly_unvisited, write_county_summary, write_township_workbook
     from pipelines.feedback import latest_verifications
@@ -105,6 +127,8 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
     rules = describe_rules(rulebook, params, period)
     out = settings.out_dir(period)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(out)
+    remove_stale_partials(out / "数据质量反馈")
     with warehouse.connect(settings.warehouse) as con:
         warnings = con.sql(
             "SELECT * FROM warn.warnings WHERE period = ? ORDER BY warning_id", params=[period]
@@ -118,43 +142,17 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
         quality = write_quality_reports(con, out / "数据质量反馈", period)  # for departments, not townships
     due = working_days_after(Period.parse(period).start, settings.due_working_days)
     paths: list[Path] = []
+    names = township_file_names(townships)
     for township in townships:
-        path = out / f"{township}_预警核实表_{period}.xlsx"
+        path = output_file(out, f"{names[township]}_预警核实表_{period}.xlsx")
         mine = warnings.filter(pl.col("township") == township)
         write_township_workbook(
             path, township, period, mine, rules, due_date=due, mask_ids=settings.mask_ids,
             unvisited=unvisited[township],
         )  # fmt: skip
         paths.append(path)
-    accounting = (
-        pl.DataFrame(
-            [
-                {
-                    k: a[k]
-                    for k in (
-                        "source",
-                        "file",
-                        "rows_read",
-                        "rows_loaded",
-                        "rows_quarantined",
-                        "rows_ignored",
-                    )
-                }
-                for a in accounts
-            ]
-        ).select(
-            "source",
-            pl.col("source").alias("department"),
-            "file",
-            "rows_read",
-            "rows_loaded",
-            "rows_quarantined",
-            "rows_ignored",
-        )
-        if accounts
-        else pl.DataFrame()
-    )
-    summary = out / f"县级汇总_{period}.xlsx"
+    accounting = _accounting_frame(accounts)
+    summary = output_file(out, f"县级汇总_{period}.xlsx")
     write_county_summary(
         summary,
         period,
@@ -200,10 +198,12 @@ def stage_grid_report(settings: Settings, report_date: date) -> dict:
             r[0]
             for r in con.sql("SELECT DISTINCT township FROM core.households ORDER BY township").fetchall()
         ]
+        names = township_file_names(townships)
+        remove_stale_partials(out)
         for township in townships:
             frames = grid_report_frames(con, township, period, report_date)
             unvisited += frames["本月未走访监测户"].height
-            path = out / f"{township}_网格周报_{report_date:%Y%m%d}.xlsx"
+            path = output_file(out, f"{names[township]}_网格周报_{report_date:%Y%m%d}.xlsx")
             paths.append(str(write_grid_report(path, township, period, report_date, frames)))
     return {
         "period": period,

@@ -14,9 +14,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
+
+from pipelines.normalize.idcard import mask_id as _mask_id
+from pipelines.outputs import AtomicWorkbook
 
 #: Options every Dixian workbook is created with (see STACK.md, Excel).
 WORKBOOK_OPTIONS: dict[str, Any] = {
@@ -33,19 +35,9 @@ _PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def mask_id(id_number: str | None) -> str:
-    """Mask an ID number for workbooks and logs: keep the first 6 and last 4 characters.
-
-    ``341722199001011234`` → ``341722********1234``. Values of 10 characters or fewer cannot keep
-    6 + 4 without showing everything, so they are starred out entirely; None/blank gives "".
-    """
-    if id_number is None:
-        return ""
-    text = str(id_number).strip()
-    if not text:
-        return ""
-    if len(text) <= 10:
-        return "*" * len(text)
-    return f"{text[:6]}{'*' * (len(text) - 10)}{text[-4:]}"
+    """341722********1234 (first 6 and last 4 kept; 10 characters or fewer starred out): see
+    pipelines.normalize.idcard.mask_id, the one implementation."""
+    return _mask_id(str(id_number).strip() if id_number is not None else None)
 
 
 def period_start(period: str) -> date:
@@ -56,14 +48,14 @@ def period_start(period: str) -> date:
     return date(int(match.group(1)), int(match.group(2)), 1)
 
 
-def new_workbook(path: str | Path, period: str, title: str) -> xlsxwriter.Workbook:
+def new_workbook(path: str | Path, period: str, title: str) -> AtomicWorkbook:
     """Create a workbook whose bytes depend only on its content.
 
     The created date is fixed to the period start (never "now"), so writing the same input twice
     yields identical files; xlsxwriter already pins the zip member timestamps.
     """
     start = period_start(period)
-    workbook = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+    workbook = AtomicWorkbook(path, WORKBOOK_OPTIONS)  # complete under its name, or not there at all
     workbook.set_properties(
         {
             "title": title,

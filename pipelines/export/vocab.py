@@ -83,7 +83,11 @@ ACCOUNTING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rows_loaded", "入库行数"),
     ("rows_quarantined", "隔离行数"),
     ("rows_ignored", "忽略行数"),
+    ("status_zh", "处理结果"),
+    ("note", "说明"),
 )
+FILE_STATUS_ZH = {"loaded": "已入库", "skipped": "已跳过", "refused": "未入库"}
+"""meta.batches / FileAccount status, as the county summary says it."""
 MATCH_COLUMNS: tuple[tuple[str, str], ...] = (
     ("source", "数据来源"),
     ("department", "部门"),

@@ -25,6 +25,7 @@ from pipelines.export.vocab import OUTCOME_VALUES
 from pipelines.feedback.errors import FeedbackRefused, WrongPeriod, WrongTownship
 from pipelines.feedback.store import ANSWER_COLUMNS, ensure_feedback_schema
 from pipelines.feedback.workbook import ReturnedRow, ReturnedWorkbook, file_sha256, read_returned_workbook
+from pipelines.outputs import township_named_by
 from pipelines.period import Period
 from pipelines.warnings import apply_verification_status
 
@@ -208,7 +209,7 @@ def _check_scope(
     stem = Path(name).stem
     if "_预警核实表_" in stem:
         named = stem.split("_预警核实表_")[0]
-        if named and named != wb.township:
+        if named and not township_named_by(named, wb.township):
             raise WrongTownship(
                 name,
                 f"文件名为“{named}”，但表内系统信息属于“{wb.township}”，请核对是否报错了乡镇的表",

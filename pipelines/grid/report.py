@@ -12,8 +12,9 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import xlsxwriter
 
+from pipelines.export.cells import WORKBOOK_OPTIONS, write_text
+from pipelines.outputs import AtomicWorkbook
 from pipelines.period import Period
 
 SHEETS = ("走访统计", "发现问题", "本月未走访监测户", "风险户未纳入监测")
@@ -106,9 +107,7 @@ def write_grid_report(
 ) -> Path:
     """A Chinese workbook: a cover, then one sheet per table; formula-safe, stable bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(
-        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    )
+    wb = AtomicWorkbook(path, WORKBOOK_OPTIONS)  # complete under its name, or not there at all
     wb.set_properties(
         {"created": datetime(report_date.year, report_date.month, report_date.day), "title": "网格周报"}
     )
@@ -146,7 +145,7 @@ def write_grid_report(
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     ws.write_number(r, c, value, cell)
                 else:
-                    ws.write_string(r, c, "" if value is None else str(value), cell)
+                    write_text(ws, r, c, value, cell)  # literal text, cut to Excel's cell limit
         ws.freeze_panes(1, 0)
         ws.set_landscape()
         ws.repeat_rows(0)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.admission import inbox_files
 from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.loader import FileAccount, load_file
-from pipelines.ingest.readers import SUPPORTED_SUFFIXES
 from pipelines.settings import Settings
 from schemas import all_sources, department_sources
 
@@ -28,37 +28,33 @@ class InboxError(Exception):
     """The inbox layout is wrong (kept for callers; unknown folders no longer stop a run)."""
 
 
-def _files(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(("~$", "."))
-    )
-
-
-def discover(settings: Settings, period: str) -> list[tuple[str | None, Path]]:
-    """(source, path) pairs: the registry first, then folders named after a source in catalogue order,
-    then the other folders and the inbox root by name. Department files get source None: the folder
-    is one cue among several (pipelines.ingest.detect), never the last word."""
-    found: list[tuple[str | None, Path]] = [("registry", p) for p in _files(settings.registry_dir)]
+def discover(settings: Settings, period: str) -> list[tuple[str | None, Path, Path]]:
+    """(source, path, folder) triples: the registry first, then folders named after a source in catalogue
+    order, then the other folders and the inbox root by name. `folder` is where the file was listed
+    (a file below it sits in a nested folder). Every entry is listed, readable or not: load_file says
+    why one is not read (pipelines.ingest.admission). Department files get source None: the folder is
+    one cue among several (pipelines.ingest.detect), never the last word."""
+    registry = settings.registry_dir
+    found: list[tuple[str | None, Path, Path]] = [("registry", p, registry) for p in inbox_files(registry)]
     inbox = settings.inbox_dir(period)
     for source in department_sources():
-        found += [(None, p) for p in _files(inbox / source)]
+        found += [(None, p, inbox / source) for p in inbox_files(inbox / source)]
     if inbox.is_dir():
-        for folder in sorted(d for d in inbox.iterdir() if d.is_dir() and d.name not in department_sources()):
-            found += [(None, p) for p in _files(folder)]
-        found += [(None, p) for p in _files(inbox)]
+        for entry in sorted(inbox.iterdir()):
+            if entry.is_dir() and not entry.is_symlink():
+                if entry.name not in department_sources():
+                    found += [(None, p, entry) for p in inbox_files(entry)]
+            else:
+                found.append((None, entry, inbox))
     return found
 
 
-def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; a folder stands for its supported files (name order)."""
-    out: list[Path] = []
+def expand_paths(paths: Iterable[Path]) -> list[tuple[Path, Path | None]]:
+    """(file, folder it was listed in) for files as given and every entry of a folder given."""
+    out: list[tuple[Path, Path | None]] = []
     for p in paths:
         p = Path(p)
-        out += _files(p) if p.is_dir() else [p]
+        out += [(f, p) for f in inbox_files(p)] if p.is_dir() else [(p, None)]
     return out
 
 
@@ -72,6 +68,8 @@ def ingest_paths(
     on_file: Callable[[FileAccount], None] | None = None,
     lexicon: Lexicon | None = None,
     county_dir: Path | None = None,
+    confine_to: Path | None = None,
+    folder: Path | None = None,
 ) -> list[FileAccount]:
     """Load files one by one, each in its own transaction; one file's failure is recorded in its
     account (status refused, category, message) and never stops the others.
@@ -82,9 +80,17 @@ def ingest_paths(
         raise ValueError(f"unknown source {source!r}; known sources: {', '.join(all_sources())}")
     lexicon = lexicon or load_lexicon()
     accounts = []
-    for path in expand_paths(paths):
+    for path, listed_in in expand_paths(paths):
         account = load_file(
-            con, path, source, period, display_root=display_root, lexicon=lexicon, county_dir=county_dir
+            con,
+            path,
+            source,
+            period,
+            display_root=display_root,
+            lexicon=lexicon,
+            county_dir=county_dir,
+            confine_to=confine_to,
+            folder=folder or listed_in,
         )
         accounts.append(account)
         if on_file:
@@ -101,7 +107,7 @@ def ingest_all(
     """Load every file of the period (see discover) through ingest_paths."""
     accounts: list[FileAccount] = []
     lexicon = load_lexicon(settings.county_dir)
-    for source, path in discover(settings, period):
+    for source, path, folder in discover(settings, period):
         accounts += ingest_paths(
             con,
             [path],
@@ -111,5 +117,7 @@ def ingest_all(
             on_file=on_file,
             lexicon=lexicon,
             county_dir=settings.county_dir,
+            confine_to=settings.data_dir,  # a link out of the data folder is never opened
+            folder=folder,
         )
     return accounts

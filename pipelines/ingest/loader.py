@@ -21,6 +21,7 @@ loaded at all is *refused* with a category and a one-line message (errors.py); i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -33,6 +34,7 @@ import duckdb
 import pandera.polars as pa
 import polars as pl
 
+from pipelines.ingest.admission import admission
 from pipelines.ingest.detect import detect_source
 from pipelines.ingest.errors import (
     HeaderError,
@@ -45,6 +47,7 @@ from pipelines.ingest.lexicon import Lexicon, load_lexicon
 from pipelines.ingest.mappings import find_mapped_header, load_mappings, proposal, write_proposal
 from pipelines.ingest.readers import RawSheet, read_any
 from pipelines.ingest.vocab import categorise
+from pipelines.normalize.idcard import mask_ids_in_text
 from pipelines.normalize.values import parse_amount_column, parse_date_column
 from pipelines.warehouse import fetch_one, raw_columns, register_frame
 from schemas import get_schema, get_source
@@ -409,12 +412,16 @@ def _typed(
 
 
 def _display(path: Path, display_root: Path | None) -> str:
+    """The file as the officer sees it (relative to the data folder, as listed: links not resolved),
+    with any ID number in its name masked: this text goes to the console, artifacts and reports."""
+    shown = str(path)
     if display_root is not None:
         try:
-            return str(path.resolve().relative_to(display_root.resolve()))
+            shown = str(path.absolute().relative_to(display_root.absolute()))
         except ValueError:
-            pass
-    return str(path)
+            with contextlib.suppress(ValueError):
+                shown = str(path.resolve().relative_to(display_root.resolve()))
+    return mask_ids_in_text(shown)
 
 
 def load_file(
@@ -426,15 +433,27 @@ def load_file(
     display_root: Path | None = None,
     lexicon: Lexicon | None = None,
     county_dir: Path | None = None,
+    confine_to: Path | None = None,
+    folder: Path | None = None,
 ) -> FileAccount:
     """Load one file (source None: detected from its folder, names, title and headers); never raises for
-    bad content or a bad file: the account says what happened.
+    bad content or a bad file: the account says what happened. A file pipelines.ingest.admission turns
+    away (a link out of `confine_to`, a format we cannot read, a nested folder below `folder`, a lock
+    file) is not opened and gets an account with the reason.
 
     A header row the county has confirmed a mapping for (county_dir/mappings) maps by it; a file whose
     reading is uncertain is refused and, with a county folder, a mapping proposal is written there."""
     lexicon = lexicon or load_lexicon()
     path = Path(path)
     shown = _display(path, display_root)
+    refusal = admission(path, confine_to, folder)
+    if refusal is not None:
+        # never opened, so never hashed: the batch is keyed by the name it was found under
+        sha = hashlib.sha256(f"{refusal.category}:{shown}".encode()).hexdigest()
+        account = FileAccount(source=source_name or "", file=shown, sha256=sha, status=refusal.status)
+        account.category, account.message = refusal.category, f"{shown}: {refusal.message}"
+        _record_batch(con, account, sha[:16], period, "", [])
+        return account
     try:
         sha = file_sha256(path)
     except OSError as exc:

@@ -10,13 +10,12 @@ the same warehouse gives the same bytes.
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
-import xlsxwriter
 
+from pipelines.outputs import AtomicWorkbook, output_file, safe_component
 from schemas import all_sources, get_source
 
 UNKNOWN_DEPARTMENT = "未识别来源"
@@ -80,10 +79,6 @@ def _department(source: str) -> str:
     return get_source(source).department if source in all_sources() else UNKNOWN_DEPARTMENT
 
 
-def _safe_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text)
-
-
 def _write_table(wb, ws, headers, rows, widths) -> None:
     bold = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
     text = wb.add_format({"num_format": "@"})
@@ -134,8 +129,8 @@ def write_quality_reports(con: duckdb.DuckDBPyConnection, out_dir: Path, period:
             f" FROM meta.ignored WHERE batch_id IN ({marks}) ORDER BY file, sheet, row_no",
             params=ids,
         ).fetchall()
-        path = out_dir / f"数据质量反馈_{_safe_name(department)}_{period}.xlsx"
-        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
+        path = output_file(out_dir, f"数据质量反馈_{safe_component(department)}_{period}.xlsx")
+        wb = AtomicWorkbook(path, {"strings_to_formulas": False, "strings_to_urls": False})
         wb.set_properties({"title": f"数据质量反馈 {department} {period}", "created": _FIXED_CREATED})
         file_rows = []
         id_rows = []

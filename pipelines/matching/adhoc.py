@@ -16,6 +16,7 @@ from pipelines.ingest.header import HEADER_SCAN_ROWS
 from pipelines.ingest.lexicon import load_lexicon
 from pipelines.ingest.meaning import ACCEPT, Words, header_score
 from pipelines.matching.matcher import match_rows_detailed
+from pipelines.outputs import AtomicWorkbook, atomic_target, csv_safe
 from schemas.base import Field, Source
 
 APPENDED = (
@@ -271,13 +272,13 @@ def write_output(frame: pl.DataFrame, out: Path, id_columns: tuple[str, ...] = (
     suffix = out.suffix.lower()
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        frame.write_csv(out, include_bom=True)
+        with atomic_target(out) as tmp:  # cells that would run as formulas in Excel are neutralised
+            csv_safe(frame).write_csv(tmp, include_bom=True)
     elif suffix == ".parquet":
-        frame.write_parquet(out)
+        with atomic_target(out) as tmp:
+            frame.write_parquet(tmp)
     elif suffix == ".xlsx":
-        import xlsxwriter
-
-        wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False})
+        wb = AtomicWorkbook(out, {"strings_to_formulas": False, "strings_to_urls": False})
         head = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         text = wb.add_format({"num_format": "@"})
         ws = wb.add_worksheet("比对结果")

@@ -156,11 +156,11 @@ def review_frame(con: duckdb.DuckDBPyConnection, period: str | None = None) -> p
 
 def export_review(con: duckdb.DuckDBPyConnection, out: Path, period: str | None = None) -> int:
     """Write the review workbook (Chinese, candidates side by side, a drop-down decision); returns rows."""
-    import xlsxwriter
+    from pipelines.outputs import AtomicWorkbook
 
     frame = review_frame(con, period)
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb = xlsxwriter.Workbook(str(out), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb = AtomicWorkbook(out, {"strings_to_formulas": False, "strings_to_urls": False})
     head = wb.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "valign": "top"}
     )

@@ -7,6 +7,7 @@ one is never used to match, even when its remaining digits happen to pass the ch
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
@@ -149,6 +150,19 @@ def mask_id(id_number: str | None) -> str:
     if len(s) <= 10:
         return "*" * len(s)
     return s[:6] + "*" * (len(s) - 10) + s[-4:]
+
+
+_ID_IN_TEXT = re.compile(r"(?<!\d)(?:\d{17}[\dXx]|\d{15})(?!\d)")
+
+
+def mask_ids_in_text(text: str) -> str:
+    """Free text (a file name, a message, a typed note) with every 18- or 15-digit ID-like number masked
+    to its first 6 and last 4 characters: what Dixian prints or writes never carries a full ID."""
+
+    def _mask(m: re.Match[str]) -> str:
+        return mask_id(m.group(0))
+
+    return _ID_IN_TEXT.sub(_mask, text) if text else text
 
 
 def add_id_columns(frame: pl.DataFrame, column: str = "id_number", prefix: str = "id") -> pl.DataFrame:

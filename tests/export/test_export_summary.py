@@ -20,6 +20,8 @@ ACCOUNTING = pl.DataFrame(
         "rows_loaded": [110, 78],
         "rows_quarantined": [8, 2],
         "rows_ignored": [2, 0],
+        "status_zh": ["已入库", "已入库"],
+        "note": ["", ""],
     }
 )
 MATCH_STATS = pl.DataFrame(
@@ -107,8 +109,9 @@ def test_by_severity(tmp_path, county):
 def test_accounting_and_match_sheets(tmp_path, county):
     wb = openpyxl.load_workbook(write(tmp_path, county))
     header, body = table(wb["数据接收"])
-    assert header == ["数据来源", "部门", "文件", "读取行数", "入库行数", "隔离行数", "忽略行数"]
-    assert body[-1] == ["合计", None, None, 200, 188, 10, 2]
+    assert header == ["数据来源", "部门", "文件", "读取行数", "入库行数", "隔离行数", "忽略行数", "处理结果", "说明"]
+    assert body[-1][:7] == ["合计", None, None, 200, 188, 10, 2]
+    assert body[0][7] == "已入库"
     header, body = table(wb["匹配情况"])
     assert header == ["数据来源", "部门", "记录数", "匹配成功", "多重匹配", "未匹配", "匹配率"]
     assert body[0][:6] == ["medical_insurance", "医疗保障局", 110, 100, 4, 6]

@@ -172,7 +172,8 @@ def test_no_formula_cells_whatever_the_data(tmp_path, rules, payload):
     summary = write_county_summary(
         tmp_path / "s.xlsx", PERIOD, hostile,
         accounting=pl.DataFrame({"source": [payload], "department": [payload], "file": [payload], "rows_read": [1],
-                                 "rows_loaded": [1], "rows_quarantined": [0], "rows_ignored": [0]}),
+                                 "rows_loaded": [1], "rows_quarantined": [0], "rows_ignored": [0],
+                                 "status_zh": [payload], "note": [payload]}),
         match_stats=pl.DataFrame({"source": [payload], "department": [payload], "rows": [1], "matched": [1],
                                   "ambiguous": [0], "unmatched": [0], "match_rate": [1.0]}),
     )  # fmt: skip

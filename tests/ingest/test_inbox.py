@@ -69,7 +69,7 @@ def test_inbox_with_an_unknown_folder_goes_on(tmp_path):
         (inbox / folder).mkdir(parents=True)
         shutil.copy(CASES / case, inbox / folder)
     # every department file is detected: the folder is one cue among several, never the last word
-    assert [s for s, _ in discover(settings, "2026-11")] == [None, None, None]
+    assert [s for s, _, _ in discover(settings, "2026-11")] == [None, None, None]
     with connect(":memory:") as con:
         accounts = ingest_all(con, settings, "2026-11")
     assert [(a.source, a.status, a.category) for a in accounts] == [
