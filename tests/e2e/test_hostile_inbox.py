@@ -56,13 +56,22 @@ def run(tmp_path_factory):
     data = root / "data"
     generate_county(data, households=60, seed=5, period=PERIOD)
     (registry,) = (data / "registry").glob("*.xlsx")
-    ids = sorted({str(r[0]) for r in openpyxl.load_workbook(registry).worksheets[0].iter_rows(min_row=2, values_only=True)})
+    ids = sorted(
+        {
+            str(r[0])
+            for r in openpyxl.load_workbook(registry).worksheets[0].iter_rows(min_row=2, values_only=True)
+        }
+    )
     _retownship(registry, {ids[0]: ESCAPE, ids[1]: SLASHED})
     inbox = data / "inbox" / PERIOD
     for name in ODD_FILES:
         path = inbox / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"\xd0\xcf\x11\xe0 not a table" if not name.endswith(".csv") else "姓名,身份证号\n张三,1\n".encode())
+        path.write_bytes(
+            b"\xd0\xcf\x11\xe0 not a table"
+            if not name.endswith(".csv")
+            else "姓名,身份证号\n张三,1\n".encode()
+        )
     secret = root / "secret.csv"  # outside the data folder
     secret.write_text("姓名,身份证号,个人自付\n张三,341722199001011234,50000\n", encoding="utf-8")
     (inbox / "医保" / "linked.csv").symlink_to(secret)
@@ -102,7 +111,10 @@ def test_every_odd_file_has_an_account_with_its_reason(run):
         account = by_file[f"inbox/{PERIOD}/{name}"]
         assert (account["status"], account["category"]) == (status, category), account
         assert account["message"], account
-        assert account["rows_read"] == account["rows_loaded"] + account["rows_quarantined"] + account["rows_ignored"]
+        assert (
+            account["rows_read"]
+            == account["rows_loaded"] + account["rows_quarantined"] + account["rows_ignored"]
+        )
 
 
 def test_a_link_out_of_the_data_folder_is_refused_and_never_opened(run):
@@ -136,4 +148,6 @@ def test_no_full_id_number_in_accounts_or_file_names_we_write(run):
         files = con.sql("SELECT file || ' ' || coalesce(message, '') FROM meta.batches").fetchall()
     assert not any(FULL_ID.search(f[0]) for f in files)
     assert any(f"{ID_IN_NAME[:6]}********{ID_IN_NAME[-4:]}" in a["file"] for a in result["accounts"])
-    assert os.path.exists(data / "inbox" / PERIOD / "卫健" / f"某某_{ID_IN_NAME}_确诊补报.csv")  # input untouched
+    assert os.path.exists(
+        data / "inbox" / PERIOD / "卫健" / f"某某_{ID_IN_NAME}_确诊补报.csv"
+    )  # input untouched

@@ -109,7 +109,17 @@ def test_by_severity(tmp_path, county):
 def test_accounting_and_match_sheets(tmp_path, county):
     wb = openpyxl.load_workbook(write(tmp_path, county))
     header, body = table(wb["数据接收"])
-    assert header == ["数据来源", "部门", "文件", "读取行数", "入库行数", "隔离行数", "忽略行数", "处理结果", "说明"]
+    assert header == [
+        "数据来源",
+        "部门",
+        "文件",
+        "读取行数",
+        "入库行数",
+        "隔离行数",
+        "忽略行数",
+        "处理结果",
+        "说明",
+    ]
     assert body[-1][:7] == ["合计", None, None, 200, 188, 10, 2]
     assert body[0][7] == "已入库"
     header, body = table(wb["匹配情况"])
