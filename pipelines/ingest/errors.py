@@ -125,3 +125,9 @@ class UncertainMappingError(HeaderError):
     proposal is written for the officer to confirm once (pipelines.ingest.mappings)."""
 
     category = "uncertain_mapping"
+
+
+class TooLargeError(ReadError):
+    """A file over one of the size limits (pipelines.ingest.limits): refused before it can exhaust memory."""
+
+    category = "too_large"

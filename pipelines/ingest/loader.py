@@ -44,6 +44,7 @@ from pipelines.ingest.errors import (
 )
 from pipelines.ingest.header import HeaderMap, find_header, header_map, read_header
 from pipelines.ingest.lexicon import Lexicon, load_lexicon
+from pipelines.ingest.limits import current as current_limits
 from pipelines.ingest.mappings import find_mapped_header, load_mappings, proposal, write_proposal
 from pipelines.ingest.readers import RawSheet, read_any
 from pipelines.ingest.vocab import categorise
@@ -265,14 +266,35 @@ def _split_sheet(
     )
 
 
+_FAILURE_SCHEMA = {"index": pl.Int32, "column": pl.String, "check": pl.String, "failure_case": pl.String}
+
+
 def _validate(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
+    """Failed checks as (row index, column, reason, value): the pandera schema's, plus cells longer than
+    the cell limit (pipelines.ingest.limits), which no department value is."""
+    failures = [_overlong_cells(frame, source)]
     try:
         get_schema(source.name).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        return exc.failure_cases.filter(pl.col("index").is_not_null())
-    return pl.DataFrame(
-        schema={"index": pl.Int32, "column": pl.String, "check": pl.String, "failure_case": pl.String}
-    )
+        found = exc.failure_cases.filter(pl.col("index").is_not_null())
+        failures.append(found.select(pl.col(c).cast(t) for c, t in _FAILURE_SCHEMA.items()))
+    return pl.concat(failures)
+
+
+def _overlong_cells(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
+    limit = current_limits().max_cell_chars
+    reason = f"单元格内容超过{limit}字，疑为错误数据 | cell longer than {limit:,} characters"
+    parts = [
+        frame.filter(pl.col(c).str.len_chars() > limit).select(
+            pl.col("_idx").cast(pl.Int32).alias("index"),
+            pl.lit(c).alias("column"),
+            pl.lit(reason).alias("check"),
+            (pl.col(c).str.slice(0, 50) + pl.lit("…")).alias("failure_case"),
+        )
+        for c in source.field_names
+        if c in frame.columns and frame.schema[c] == pl.String
+    ]
+    return pl.concat([pl.DataFrame(schema=_FAILURE_SCHEMA), *parts])
 
 
 _QUARANTINE_SCHEMA = {

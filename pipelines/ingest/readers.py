@@ -28,9 +28,16 @@ from pipelines.ingest.errors import (
     EmptyFileError,
     PasswordProtectedError,
     ReadError,
+    TooLargeError,
     UnreadableFileError,
     UnsupportedFileTypeError,
 )
+from pipelines.ingest.limits import current as current_limits
+from pipelines.ingest.limits import env_name
+
+# a long field is never a reason to refuse a whole file: the row with an over-long cell is quarantined
+# (pipelines.ingest.loader), memory is bounded by the file-size limit
+csv.field_size_limit(2**31 - 1)
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".htm", ".html")
 
@@ -461,9 +468,14 @@ def _read_workbook(path: Path, fmt: Literal["xlsx", "xls"]) -> list[RawSheet]:
     Cell types calamine does not give (numbers stored where text was meant, the first used row) come
     from the sheet XML for .xlsx and from xlrd for legacy .xls."""
     try:
-        reader = fastexcel.read_excel(str(path))
         zf = zipfile.ZipFile(path) if fmt == "xlsx" else None
-    except Exception as exc:  # calamine / zip raise many types for a corrupt file
+    except Exception as exc:  # zip raises many types for a corrupt file
+        raise UnreadableFileError(path, f"not a readable {fmt.upper()} workbook ({exc})") from exc
+    if zf is not None:
+        _check_zip(path, zf)  # before calamine inflates a byte
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # calamine raises many types for a corrupt file
         raise UnreadableFileError(path, f"not a readable {fmt.upper()} workbook ({exc})") from exc
     parts = _sheet_xml_paths(zf) if zf else []
     sheets: list[RawSheet] = []
@@ -507,6 +519,7 @@ def read_any(path: Path) -> list[RawSheet]:
     """All sheets of a CSV, XLSX, XLS or HTML-table file, the format sniffed from its bytes."""
     if not path.is_file():
         raise UnreadableFileError(path, "no such file")
+    _check_size(path, path.stat().st_size, "max_file_bytes", "文件过大 | file too large")
     fmt = sniff_format(path)
     if fmt == "csv" and path.suffix.lower() not in (
         ".csv",
@@ -522,7 +535,40 @@ def read_any(path: Path) -> list[RawSheet]:
             path, f"unsupported file type {path.suffix!r}; expected one of {', '.join(SUPPORTED_SUFFIXES)}"
         )
     if fmt == "csv":
-        return [read_csv(path)]
-    if fmt == "html":
-        return [read_html_table(path)]
-    return _read_workbook(path, fmt)
+        sheets = [read_csv(path)]
+    elif fmt == "html":
+        sheets = [read_html_table(path)]
+    else:
+        sheets = _read_workbook(path, fmt)
+    for sheet in sheets:
+        where = f"sheet {sheet.sheet!r}: " if sheet.sheet else ""
+        width = len([c for c in sheet.grid.columns if c != "row_no"])
+        _check_size(path, width, "max_columns", f"{where}列数过多 | too many columns")
+        _check_size(path, sheet.grid.height, "max_rows", f"{where}行数过多 | too many rows")
+    return sheets
+
+
+def _check_size(path: Path, value: int, limit: str, what: str) -> None:
+    """Refuse the file when `value` exceeds the named limit, saying by how much and how to raise it."""
+    allowed = getattr(current_limits(), limit)
+    if value > allowed:
+        raise TooLargeError(
+            path,
+            f"{what}: {value:,} > {allowed:,} (limit {limit}; a county machine that can take it sets "
+            f"{env_name(limit)})",
+        )
+
+
+def _check_zip(path: Path, zf: zipfile.ZipFile) -> None:
+    """Refuse an XLSX whose parts would unzip to more than the limits allow (a zip bomb), from the sizes
+    its directory declares, before anything is inflated."""
+    inflated = sum(i.file_size for i in zf.infolist())
+    packed = max(1, sum(i.compress_size for i in zf.infolist()))
+    _check_size(path, inflated, "max_inflated_bytes", "解压后过大 | unzips to too many bytes")
+    if inflated > 100 * 1024 * 1024 and inflated / packed > current_limits().max_inflated_ratio:
+        raise TooLargeError(
+            path,
+            f"疑似压缩炸弹 | looks like a zip bomb: {packed:,} bytes unzip to {inflated:,} "
+            f"(ratio {inflated // packed:,} > {current_limits().max_inflated_ratio}; limit max_inflated_ratio, "
+            f"{env_name('max_inflated_ratio')})",
+        )
