@@ -56,16 +56,31 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and value.strip() != ""
 
 
+MAX_MESSAGE_CHARS = 300
+"""A warning message is one line in a township workbook."""
+_SAFE_SPEC = re.compile(r"[,_]?(?:\.\d)?[dfe%]?")
+"""Format specs a message may use: thousands separator, up to 9 decimals, a number type; no width,
+fill or nesting."""
+
+
 def _check_message(message: str, allowed: list[str], measures: list[str]) -> list[str]:
     """Placeholders must name a measure, `param` or a param column; format specs must work on numbers."""
     problems: list[str] = []
     try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(message) if f is not None]
+        parts = [(f, spec, conv) for _, f, spec, conv in string.Formatter().parse(message) if f is not None]
     except ValueError as e:
         return [f"message is not a valid template: {e}"]
-    for f in fields:
+    if len(message) > MAX_MESSAGE_CHARS:
+        problems.append(f"message is {len(message)} characters; at most {MAX_MESSAGE_CHARS}")
+    for f, spec, conv in parts:
         if f not in allowed:
             problems.append(f"message placeholder '{{{f}}}' is not a measure; measures: {measures}")
+        elif conv or not _SAFE_SPEC.fullmatch(spec or ""):
+            # a plain number format only: a nested or huge width ({x:>{pad}}, {x:99999}) writes megabytes
+            problems.append(
+                f"message placeholder '{{{f}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}': only "
+                "plain number formats are allowed, like {x}, {x:,.0f}, {x:.1f}, {x:.0%}"
+            )
     if not problems:
         try:
             message.format(**dict.fromkeys(allowed, 1234.5))

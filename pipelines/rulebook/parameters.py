@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,8 +57,20 @@ class Parameters:
         return v.get(segment) if isinstance(v, dict) else v
 
 
+MAX_PARAMETER = 1e12
+"""No threshold is larger (amounts are yuan, counts are people or days): a bigger value is a typo."""
+
+
 def _number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    """A finite number within ±MAX_PARAMETER (.inf, .nan and 10**400 are not thresholds: they passed the
+    check once and crashed the run)."""
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        return False
+    try:
+        f = float(v)
+    except OverflowError:
+        return False
+    return math.isfinite(f) and abs(f) <= MAX_PARAMETER
 
 
 def parse_parameters(data: Any, file: str) -> Parameters:
@@ -99,11 +113,23 @@ def parse_parameters(data: Any, file: str) -> Parameters:
                 if unknown:
                     bad(line, f"parameter {name!r}: unknown segment(s) {unknown}; allowed: {list(SEGMENTS)}")
                 if non_numbers:
-                    bad(line, f"parameter {name!r}: value for {non_numbers} is not a number")
+                    bad(
+                        line,
+                        f"parameter {name!r}: value for {non_numbers} is not a finite number up to {MAX_PARAMETER:.0e}",
+                    )
                 if not unknown and not non_numbers:
                     values[name] = {k: float(v) for k, v in raw.items()}
             else:
-                bad(line, f"parameter {name!r}: expected a number or {{segment: number}}, got {raw!r}")
+                shown = (
+                    raw
+                    if not isinstance(raw, int) or abs(raw) < 10**15
+                    else f"a {len(str(abs(raw)))}-digit number"
+                )
+                bad(
+                    line,
+                    f"parameter {name!r}: expected a finite number up to {MAX_PARAMETER:.0e} or "
+                    f"{{segment: number}}, got {shown!r}",
+                )
                 continue
             if line is not None:
                 lines.setdefault(name, line)

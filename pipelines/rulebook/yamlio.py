@@ -68,11 +68,57 @@ class YamlSyntaxError(ValueError):
         super().__init__(f"{file}:{line or '?'}: YAML syntax: {problem}")
 
 
+MAX_NODES = 100_000
+"""Values a rule file may hold once its aliases (*name) are expanded: the real files hold a few thousand;
+an alias bomb (each list ten aliases of the one before) holds billions and used gigabytes to check."""
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds with every alias expanded, without expanding them (each node's
+    size is computed once; the shared sub-trees aliases point at are counted as often as they are used)."""
+    sizes: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    stack = [root]
+    while stack:  # nodes in depth-first order, each once (aliases make the tree a graph)
+        node = stack.pop()
+        if id(node) in sizes:
+            continue
+        sizes[id(node)] = -1
+        order.append(node)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+    for node in reversed(order):  # children before parents
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(max(sizes[id(c)], 1) for c in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(max(sizes[id(k)], 1) + max(sizes[id(v)], 1) for k, v in node.value)
+        sizes[id(node)] = min(total, MAX_NODES + 1)
+    return sizes[id(root)]
+
+
 def read_yaml(path: Path, display: str | None = None) -> Any:
-    """Parse one YAML file into LineDict/LineList values; raise YamlSyntaxError with the line."""
+    """Parse one YAML file into LineDict/LineList values; raise YamlSyntaxError with the line (also for
+    a file whose aliases would expand past MAX_NODES values: refused before it is built)."""
     name = display or str(path)
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        loader = _Loader(path.read_text(encoding="utf-8"))
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            if _expanded_size(node) > MAX_NODES:
+                raise YamlSyntaxError(
+                    name,
+                    node.start_mark.line + 1,
+                    f"more than {MAX_NODES:,} values once its aliases (*name) are expanded; refused "
+                    "(a rule file needs few aliases, if any)",
+                )
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         problem = getattr(e, "problem", None) or str(e)

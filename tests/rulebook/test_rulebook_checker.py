@@ -89,6 +89,15 @@ CASES = [
      "        expect: [{household: H1}]\n      - name: bad\n        given: {medical_insurance: [{household: H2, self_pay: 1}]}\n        expect: []",
      "example 'bad': unknown column 'self_pay'"),
     ("YAML syntax error", "    per: household", "    per: [household", "YAML syntax"),
+    # hostile templates (issue 13): a nested or huge width wrote 50 MB strings; conversions and attributes
+    ("a nested width in a message", "    message: 自付 {oop:,.0f} 元，超过 {param:,.0f} 元", "    message: 自付 {oop:>{param}}",
+     "only plain number formats are allowed"),
+    ("a huge width in a message", "    message: 自付 {oop:,.0f} 元，超过 {param:,.0f} 元", "    message: 自付 {oop:99999999}",
+     "only plain number formats are allowed"),
+    ("a conversion in a message", "    message: 自付 {oop:,.0f} 元，超过 {param:,.0f} 元", "    message: 自付 {oop!r}",
+     "only plain number formats are allowed"),
+    ("an attribute in a message", "    message: 自付 {oop:,.0f} 元，超过 {param:,.0f} 元", "    message: 自付 {oop.__class__}",
+     "is not a measure"),
 ]  # fmt: skip
 
 
@@ -176,3 +185,25 @@ def test_checker_reports_what_an_expression_uses():
     )
     assert checked.problems == []
     assert checked.params == ["a.min", "a.max"] and checked.columns == ["age", "sex"]
+
+
+def test_an_alias_bomb_is_refused_before_it_is_built(tmp_path):
+    bomb = "a: &a [" + ",".join(["lol"] * 9) + "]\n"
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
+        bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+    rules = write_rules(tmp_path, {"illness.yaml": bomb})
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(rules)
+    assert "aliases" in str(info.value) and "rules/illness.yaml:1" in str(info.value)
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 100  # MB
+
+
+def test_a_few_aliases_are_still_fine(tmp_path):
+    text = GOOD.replace(
+        "    segments: [poverty_exit, monitored]", "    segments: &seg [poverty_exit, monitored]"
+    )
+    rulebook = load_rulebook(write_rules(tmp_path, {"illness.yaml": text}))
+    assert [r.id for r in rulebook] == ["ILL-001"]

@@ -62,9 +62,23 @@ def test_compiled_sql_uses_the_value_in_force(params):
         ),
         (
             "years:\n  2026:\n    illness.x: lots\n",
-            "parameters.yaml:3: parameter 'illness.x': expected a number",
+            "parameters.yaml:3: parameter 'illness.x': expected a finite number",
         ),
         ("years:\n  26:\n    illness.x: 1\n", "parameters.yaml:2: year 26 is not a year"),
+        # hostile values (issue 13): these passed the check and crashed the run, or crashed the check
+        (
+            "years:\n  2026:\n    illness.x: .inf\n",
+            "parameters.yaml:3: parameter 'illness.x': expected a finite number",
+        ),
+        (
+            "years:\n  2026:\n    illness.x: .nan\n",
+            "parameters.yaml:3: parameter 'illness.x': expected a finite number",
+        ),
+        (
+            "years:\n  2026:\n    illness.x: 1" + "0" * 400 + "\n",
+            "expected a finite number up to 1e+12 or {segment: number}, got 'a 401-digit number'",
+        ),
+        ("years:\n  2026:\n    illness.x: {ordinary: -.inf}\n", "is not a finite number"),
         ("years:\n  2026:\n    IllnessX: 1\n", "parameter name 'IllnessX'"),
         ("thresholds: {}\n", "expected a top-level 'years:' mapping"),
     ],
