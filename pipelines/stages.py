@@ -23,6 +23,7 @@ from pipelines.outputs import output_file, remove_stale_partials, township_file_
 from pipelines.period import Period
 from pipelines.registry import build_core
 from pipelines.rulebook import describe_rules, evaluate_rules, load_parameters, load_rulebook
+from pipelines.seal import county_key, load_key
 from pipelines.settings import Settings
 from pipelines.warnings import build_warnings, lifecycle_params
 from schemas import department_sources
@@ -143,12 +144,13 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
     due = working_days_after(Period.parse(period).start, settings.due_working_days)
     paths: list[Path] = []
     names = township_file_names(townships)
+    seal_key = county_key(settings.county_dir, period)  # created on the first export, kept in data/county
     for township in townships:
         path = output_file(out, f"{names[township]}_预警核实表_{period}.xlsx")
         mine = warnings.filter(pl.col("township") == township)
         write_township_workbook(
             path, township, period, mine, rules, due_date=due, mask_ids=settings.mask_ids,
-            unvisited=unvisited[township],
+            unvisited=unvisited[township], seal_key=seal_key,
         )  # fmt: skip
         paths.append(path)
     accounting = _accounting_frame(accounts)
@@ -230,10 +232,12 @@ def stage_feedback(settings: Settings, folder: Path | None = None) -> list[dict]
         screened = {r[0] for r in con.sql("SELECT DISTINCT period FROM warn.warnings").fetchall()}
         for path in files:
             try:
-                period = read_returned_workbook(path).period
+                period = read_returned_workbook(path, load_key(settings.county_dir)).period
             except Exception:  # unreadable or not ours: let the importer refuse it with its message
                 period = None
-            [report] = import_feedback(con, [path], period=period if period in screened else None)
+            [report] = import_feedback(
+                con, [path], period=period if period in screened else None, key=load_key(settings.county_dir)
+            )
             reports.append(report.as_dict())
     return reports
 

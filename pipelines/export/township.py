@@ -40,6 +40,7 @@ from pipelines.export.vocab import (
     UNVISITED_COLUMNS,
     UNVISITED_SHEET_COLUMNS,
 )
+from pipelines.seal import SealKey
 
 COVER_SHEET = "填写说明"
 VERIFY_SHEET = "预警核实表"
@@ -63,8 +64,10 @@ def write_township_workbook(
     due_date: date,
     mask_ids: bool = False,
     unvisited: pl.DataFrame | None = None,
+    seal_key: SealKey | None = None,
 ) -> Path:
-    """Write one township's verification workbook and return its path.
+    """Write one township's verification workbook and return its path. `seal_key`: the county's key
+    (pipelines.seal) the hidden sheet is sealed with; the monthly export always passes it.
 
     Refuses (TownshipMismatchError, a ValueError) any warning row of another township: the caller
     filters by the registry's township, this function double-checks. Also refuses rows of another
@@ -117,6 +120,7 @@ def write_township_workbook(
                 ("visit_id_column", "预警编号"),
             ],
             visits=[(v.visit_id, v.warning_ids) for v in visits],
+            key=seal_key,
         )
         verify.activate()
     except BaseException:

@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
         from pipelines import warehouse as wh
         from pipelines.feedback import import_feedback
         from pipelines.period import Period, PeriodError
+        from pipelines.seal import load_key
         from pipelines.settings import Settings
 
         if period:
@@ -43,7 +44,9 @@ def register(app: typer.Typer) -> None:
                 raise typer.BadParameter(str(exc)) from exc
         settings = Settings.load(data_dir=data_dir, warehouse=warehouse)
         with wh.connect(settings.warehouse) as con:
-            reports = import_feedback(con, files, period=period, township=township)
+            reports = import_feedback(
+                con, files, period=period, township=township, key=load_key(settings.county_dir)
+            )
         if as_json:
             typer.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
         else:

@@ -22,11 +22,12 @@ import duckdb
 import polars as pl
 
 from pipelines.export.vocab import OUTCOME_VALUES
-from pipelines.feedback.errors import FeedbackRefused, WrongPeriod, WrongTownship
+from pipelines.feedback.errors import FeedbackRefused, MetaTampered, WrongPeriod, WrongTownship
 from pipelines.feedback.store import ANSWER_COLUMNS, ensure_feedback_schema
 from pipelines.feedback.workbook import ReturnedRow, ReturnedWorkbook, file_sha256, read_returned_workbook
 from pipelines.outputs import township_named_by
 from pipelines.period import Period
+from pipelines.seal import SealKey
 from pipelines.warnings import apply_verification_status
 
 Level = Literal["error", "pending", "note"]
@@ -132,8 +133,12 @@ def import_feedback(
     period: str | None = None,
     township: str | None = None,
     today: date | None = None,
+    key: SealKey | None = None,
 ) -> list[FileReport]:
     """Import returned workbooks in the given order; one FileReport per file, refused files included.
+
+    `key`: the county's seal key (pipelines.seal.load_key); a workbook sealed with it is checked against
+    it, one with the old unkeyed seal is accepted only for a period issued before the key, with a note.
 
     `period`: the period being collected (default: the latest period in warn.warnings); a workbook of
     another period is refused. `township`: when given, the township that sent the files; a workbook of
@@ -146,12 +151,17 @@ def import_feedback(
         period = row[0][0] if row and row[0][0] else None
     reports = []
     for path in paths:
-        reports.append(_import_one(con, Path(path), period, township, today))
+        reports.append(_import_one(con, Path(path), period, township, today, key))
     return reports
 
 
 def _import_one(
-    con: duckdb.DuckDBPyConnection, path: Path, period: str | None, township: str | None, today: date
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    period: str | None,
+    township: str | None,
+    today: date,
+    key: SealKey | None,
 ) -> FileReport:
     sha = file_sha256(path)
     known = con.sql(
@@ -159,7 +169,7 @@ def _import_one(
         params=[sha],
     ).fetchall()
     try:
-        wb = read_returned_workbook(path)
+        wb = read_returned_workbook(path, key)
         if known:
             return FileReport(
                 file=path.name, status="already_imported", township=wb.township, period=wb.period, sha256=sha,
@@ -176,6 +186,15 @@ def _import_one(
         return report
 
     report = FileReport(file=path.name, status="imported", township=wb.township, period=wb.period, sha256=sha)
+    if wb.legacy_seal:
+        report.issues.append(
+            Issue(
+                path.name, "", None, "", "note", "legacy_seal",
+                "本表为启用本县密钥前下发的旧版表（旧版校验码），已逐户核对预警归属后导入",
+                "issued before the county key (legacy sha256 seal): imported after checking every warning "
+                "belongs to its visit's household",
+            )
+        )  # fmt: skip
     answers = _validate_rows(wb, report, today)
     con.execute("BEGIN TRANSACTION")
     try:
@@ -246,6 +265,20 @@ def _check_scope(
             name,
             f"表内有 {len(unknown)} 条预警编号在系统中不存在（{'、'.join(unknown[:5])}），不是本系统本期下发的表",
             f"{len(unknown)} warning id(s) of the meta sheet are unknown to the warehouse: {unknown[:5]}",
+        )
+    prefix = f"{wb.period}-"
+    misplaced = sorted(
+        v
+        for v, ws in wb.visits.items()
+        for w in ws
+        if not v.startswith(prefix) or by_id[w][1] != v[len(prefix) :]
+    )
+    if misplaced:
+        # the seal protects the listing; this protects the families even if a seal were forged
+        raise MetaTampered(
+            name,
+            f"表内 {len(misplaced)} 户的预警与户编号不符（{'、'.join(misplaced[:3])}），本表不予导入，请使用原表填写",
+            f"{len(misplaced)} visit(s) list warnings of another household ({misplaced[:3]}); refused",
         )
     foreign = sorted({by_id[w][0] or "" for ws in wb.visits.values() for w in ws} - {wb.township})
     if foreign:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import fastexcel
 
-from pipelines.export.meta import META_SHEET, fingerprint
+from pipelines.export.meta import META_SHEET
 from pipelines.export.township import VERIFY_SHEET, WORKBOOK_KIND
 from pipelines.feedback.errors import MetaTampered, NotDixianWorkbook, UnreadableSheet
+from pipelines.seal import KEYED, LEGACY, SealKey, verify
 
 VISIT_HEADER = "预警编号"
 FILL_HEADERS = {
@@ -52,6 +53,8 @@ class ReturnedWorkbook:
     fingerprint: str
     sheet: str
     rows: list[ReturnedRow] = field(default_factory=list)
+    legacy_seal: bool = False
+    """Sealed with the old unkeyed sha256 (issued before the county key): accepted with a note."""
 
     @property
     def township(self) -> str:
@@ -70,7 +73,7 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
-def read_returned_workbook(path: str | Path) -> ReturnedWorkbook:
+def read_returned_workbook(path: str | Path, key: SealKey | None = None) -> ReturnedWorkbook:
     """Read and authenticate a returned workbook; raises a FeedbackRefused subclass when it cannot be trusted."""
     path = Path(path)
     name = path.name
@@ -92,18 +95,29 @@ def read_returned_workbook(path: str | Path) -> ReturnedWorkbook:
     entries = [
         (_cell(r, 0), _cell(r, 1), _cell(r, 2)) for r in meta_rows[1:] if any(_cell(r, i) for i in range(3))
     ]
-    if not entries or entries[-1][0] != "sha256":
+    if not entries or entries[-1][0] not in (KEYED, LEGACY):
+        raise MetaTampered(name, "系统信息表不完整，无法确认本表来源", "the meta sheet has no seal row")
+    body, kind, digest = entries[:-1], entries[-1][0], entries[-1][1]
+    meta = {k: v for k, v, _ in body if k != "visit"}
+    if kind == KEYED and key is None:
         raise MetaTampered(
-            name, "系统信息表不完整，无法确认本表来源", "the meta sheet has no sha256 fingerprint row"
+            name,
+            "本县核实表密钥缺失（data/county/seal.key），无法校验本表，请从备份恢复密钥",
+            "the county seal key (data/county/seal.key) is missing: the workbook cannot be verified",
         )
-    body, digest = entries[:-1], entries[-1][1]
-    if fingerprint(body) != digest:
+    if not verify(body, kind, digest, key):
         raise MetaTampered(
             name,
             "系统信息表被改动过（校验码不符），本表不予导入，请使用原表填写",
-            "the meta sheet was edited: its sha256 fingerprint does not match; file refused",
+            "the meta sheet was edited: its seal does not match; file refused",
         )
-    meta = {k: v for k, v, _ in body if k != "visit"}
+    if kind == LEGACY and key is not None and str(meta.get("period", "")) >= key.since:
+        # a period sealed with the key cannot come back with the old seal: someone recomputed it
+        raise MetaTampered(
+            name,
+            f"本表为旧版校验码，但{meta.get('period')}期核实表均已使用本县密钥下发，本表不予导入，请使用原表填写",
+            f"a legacy seal on a workbook of {meta.get('period')}, which was issued with the county key; refused",
+        )
     if meta.get("kind") != WORKBOOK_KIND:
         raise NotDixianWorkbook(
             name, "不是预警核实表", f"meta kind is {meta.get('kind')!r}, expected {WORKBOOK_KIND!r}"
@@ -123,6 +137,7 @@ def read_returned_workbook(path: str | Path) -> ReturnedWorkbook:
         meta=meta,
         visits=visits,
         fingerprint=digest,
+        legacy_seal=kind == LEGACY,
         sheet=sheet,
         rows=rows,
     )

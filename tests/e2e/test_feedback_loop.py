@@ -19,6 +19,7 @@ import pytest
 from pipelines import stages, warehouse
 from pipelines.export import META_SHEET
 from pipelines.feedback import import_feedback, latest_verifications
+from pipelines.seal import load_key
 from pipelines.settings import Settings
 from pipelines.synth import generate_county
 
@@ -142,12 +143,16 @@ def loop(tmp_path_factory):
     }  # fmt: skip
     renamed = returned / f"{t_all}_预警核实表_{P}.xlsx"  # t_wrong's workbook sent under t_all's name
     shutil.copy(files["wrong"], renamed)
+    key = load_key(settings.county_dir)  # the county's seal key, created by the first export
     with warehouse.connect(settings.warehouse) as con:
         reports = import_feedback(
-            con, [files["all"], files["partial"], files["partial"], files["messy"], renamed], today=TODAY
+            con,
+            [files["all"], files["partial"], files["partial"], files["messy"], renamed],
+            today=TODAY,
+            key=key,
         )
-        refused = import_feedback(con, [files["wrong"]], township=t_all, today=TODAY)
-        wrong_ok = import_feedback(con, [files["wrong"]], today=TODAY)
+        refused = import_feedback(con, [files["wrong"]], township=t_all, today=TODAY, key=key)
+        wrong_ok = import_feedback(con, [files["wrong"]], today=TODAY, key=key)
         verified_p = latest_verifications(con)
         p_warnings = con.sql("SELECT * FROM warn.warnings WHERE period = ?", params=[P]).pl()
 
