@@ -110,12 +110,47 @@ def published_path(warehouse: Path) -> Path:
     return warehouse.with_name(PUBLISHED_NAME)
 
 
+class CorruptWarehouse(RuntimeError):
+    """The warehouse failed its check: it is not published, and the message says how to restore it."""
+
+
+def verify_warehouse(warehouse: Path) -> int:
+    """Read every row of every table (DuckDB checks each block's checksum as it reads it); raise
+    CorruptWarehouse naming the table when one cannot be read. Returns the number of tables read."""
+    where = "its catalogue"
+    try:
+        with duckdb.connect(
+            str(warehouse), read_only=True, config={"autoinstall_known_extensions": False}
+        ) as con:
+            tables = con.sql(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY ALL"
+            ).fetchall()
+            for schema, table in tables:
+                where = f"{schema}.{table}"
+                # hashing the whole row makes DuckDB read (and checksum) every column
+                con.sql(f'SELECT count(*), bit_xor(hash(t)) FROM "{schema}"."{table}" AS t').fetchall()
+    except duckdb.Error as exc:
+        published = published_path(warehouse)
+        restore = (
+            f"the last good copy is {published}: copy it over {warehouse} and run again"
+            if published.exists()
+            else "restore it from the bureau's backup, or delete it and run every period again"
+        )
+        raise CorruptWarehouse(
+            f"数据仓库已损坏（{where} 无法读取），未发布分析副本 | the warehouse is corrupt ({where} cannot be "
+            f"read: {exc}); the analysts' copy was not replaced; {restore}"
+        ) from exc
+    return len(tables)
+
+
 def publish(warehouse: Path) -> Path:
     """Copy the warehouse (checkpointed, no open writer) and swap it into place atomically.
 
     Readers that have the old copy open keep reading it (the old inode); new readers see the new run
-    whole. The caller must have closed its connections to `warehouse`.
+    whole. The warehouse is read in full first (verify_warehouse): a corrupt one never replaces the
+    good copy. The caller must have closed its connections to `warehouse`.
     """
+    verify_warehouse(warehouse)
     with duckdb.connect(str(warehouse), config={"autoinstall_known_extensions": False}) as con:
         create_views(con)
         con.execute("CHECKPOINT")

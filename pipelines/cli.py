@@ -169,6 +169,7 @@ def run(
     p = _period(period)
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
     from pipelines import progress
+    from pipelines.analyst import CorruptWarehouse
     from pipelines.warehouse import WarehouseBusy
 
     started = time.perf_counter()
@@ -210,6 +211,9 @@ def run(
         except WarehouseBusy as exc:
             console.print(f"[red]数据仓库正被占用，未运行 / the warehouse is busy, nothing was run:[/] {exc}")
             raise typer.Exit(3) from exc
+        except CorruptWarehouse as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(4) from exc
         finally:
             progress.unsubscribe(show)
     _print_summary(result, settings, time.perf_counter() - started)

@@ -7,6 +7,8 @@ warn (warnings). Tables are created idempotently; each stage replaces or appends
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import duckdb
@@ -31,19 +33,42 @@ def register_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pl.DataFram
     con.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; extensions never auto-install (no network at run time)."""
+BUSY_WAIT_SECONDS = float(os.environ.get("DIXIAN_BUSY_WAIT_SECONDS", "60"))
+"""How long a stage waits for another process (an analyst who opened the warehouse itself, a
+`dixian ingest`) to let go of the warehouse before the run stops with WarehouseBusy."""
+
+
+def connect(
+    path: Path | str, *, read_only: bool = False, wait: float | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; extensions never auto-install (no network at run time). While another process
+    holds it, retry for `wait` seconds (default BUSY_WAIT_SECONDS), saying so once, then raise
+    WarehouseBusy: a reader opening the warehouse between two stages no longer aborts a run."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise WarehouseBusy(
-                f"{path} is in use by another process (another run, or an open analyst session): "
-                f"wait for it to finish, or read the published copy instead. ({exc})"
-            ) from exc
-        raise
+    deadline = time.monotonic() + (BUSY_WAIT_SECONDS if wait is None else wait)
+    said = False
+    while True:
+        try:
+            con = duckdb.connect(
+                str(path), read_only=read_only, config={"autoinstall_known_extensions": False}
+            )
+            break
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"{path} is in use by another process (another run, or an open analyst session): "
+                    f"wait for it to finish, or read the published copy instead. ({exc})"
+                ) from exc
+            if not said:
+                print(
+                    f"数据仓库被其他程序占用，等待中… | {path} is in use by another process; waiting",
+                    flush=True,
+                )
+                said = True
+            time.sleep(0.5)
     if not read_only:
         ensure_schema(con)
     return con

@@ -12,6 +12,7 @@ from prefect.runtime import flow_run
 
 from pipelines import progress, stages
 from pipelines.period import Period
+from pipelines.runlock import run_lock
 from pipelines.settings import Settings
 
 
@@ -72,7 +73,12 @@ def monthly_screening(
     period = str(Period.parse(period)) if period else str(Period.current().shift(-months_back))
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
     run_id = str(flow_run.get_id() or uuid.uuid4())
-    stages.record_run(settings, run_id, period, "running")
+    with run_lock(settings.warehouse):  # one run at a time for the whole run; a killed run frees it
+        return _screen(settings, run_id, period)
+
+
+def _screen(settings: Settings, run_id: str, period: str) -> dict:
+    stages.record_run(settings, run_id, period, "running")  # also closes runs a kill left "running"
     timings: dict[str, float] = {}
     try:
         # Timed here, in the flow body: task parameters may be copied, so tasks cannot fill a dict.
@@ -86,12 +92,12 @@ def monthly_screening(
         _fail_if_asked("rules")
         with progress.timed("export", timings):
             outputs = export_task(settings, period, accounts, matched["match_stats"])
+        with progress.timed("publish", timings):
+            published = publish_task(settings)  # checks the warehouse first: a corrupt one is never published
     except Exception as exc:
         stages.record_run(settings, run_id, period, "failed", {"error": f"{type(exc).__name__}: {exc}"})
         raise
     stages.record_run(settings, run_id, period, "completed", {**rules, **outputs})
-    with progress.timed("publish", timings):
-        published = publish_task(settings)
     create_table_artifact(
         key=f"screening-{period}",
         table=[

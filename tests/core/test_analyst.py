@@ -63,10 +63,36 @@ def test_second_writer_gets_a_clear_message(tmp_path):
     holder = connect(wh)
     code = (
         "import sys\nfrom pipelines.warehouse import connect, WarehouseBusy\n"
-        f"try:\n    connect({str(wh)!r})\nexcept WarehouseBusy as e:\n    print('BUSY', e); sys.exit(3)\n"
+        f"try:\n    connect({str(wh)!r}, wait=1)\nexcept WarehouseBusy as e:\n    print('BUSY', e); sys.exit(3)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     holder.close()
     assert out.returncode == 3, out.stderr
     assert "in use by another process" in out.stdout
     assert issubclass(WarehouseBusy, RuntimeError)
+
+
+def test_a_writer_waits_for_a_reader_that_lets_go(tmp_path):
+    """A stage no longer fails because someone opened the warehouse between two stages: it waits."""
+    import subprocess
+    import sys
+    import time
+
+    wh = tmp_path / "warehouse.duckdb"
+    connect(wh).close()
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(wh)!r}, read_only=True); print('open', flush=True); time.sleep(2)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert reader.stdout is not None and reader.stdout.readline().strip() == "open"
+    started = time.monotonic()
+    con = connect(wh, wait=30)
+    waited = time.monotonic() - started
+    con.close()
+    reader.wait(timeout=30)
+    assert waited > 0.5  # it did wait for the reader, and then got the warehouse
