@@ -12,6 +12,7 @@ Re-importing the same answers applies nothing; a different later answer is a cor
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,6 +26,7 @@ from pipelines.export.vocab import OUTCOME_VALUES
 from pipelines.feedback.errors import FeedbackRefused, MetaTampered, WrongPeriod, WrongTownship
 from pipelines.feedback.store import ANSWER_COLUMNS, ensure_feedback_schema
 from pipelines.feedback.workbook import ReturnedRow, ReturnedWorkbook, file_sha256, read_returned_workbook
+from pipelines.normalize.idcard import mask_ids_in_text
 from pipelines.outputs import township_named_by
 from pipelines.period import Period
 from pipelines.seal import SealKey
@@ -39,6 +41,7 @@ _DATE = re.compile(
     r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})\s*[月/.-]\s*(\d{1,2})\s*日?$")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -54,6 +57,12 @@ class Issue:
     code: str
     zh: str
     en: str
+
+    def __post_init__(self) -> None:
+        # what staff typed reaches these texts (an ID number in 预警编号 or 核实日期): never a full ID
+        # on stdout, in the JSON report or in warn.feedback_issues
+        for name in ("visit_id", "zh", "en", "file"):
+            object.__setattr__(self, name, mask_ids_in_text(getattr(self, name) or ""))
 
     def __str__(self) -> str:
         where = f"{self.sheet} 第{self.sheet_row}行" if self.sheet_row else self.sheet
@@ -289,15 +298,29 @@ def _check_scope(
         )
 
 
-def parse_date(text: str) -> date | None:
-    """A verification date as staff type it: 2026-11-20, 2026/11/20, 2026.11.20, 2026年11月20日, 20261120, an Excel serial."""
-    text = text.strip()
+def parse_date(text: str, period_start: date | None = None) -> date | None:
+    """A verification date as staff type it: 2026-11-20, 2026/11/20, 2026.11.20, 2026年11月20日, 20261120,
+    an Excel serial, with full-width digits and dashes from a Chinese IME (２０２６－１２－０１); with
+    `period_start`, also a month and day alone (12月1日: the first such day on or after the period start)."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    text = _DASHES.sub("-", text)
     m = _DATE.match(text) or _COMPACT_DATE.match(text)
     if m:
         try:
             return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             return None
+    md = _MONTH_DAY.match(text)
+    if md and period_start is not None:
+        month, day = int(md.group(1)), int(md.group(2))
+        for year in (period_start.year, period_start.year + 1):
+            try:
+                candidate = date(year, month, day)
+            except ValueError:
+                return None
+            if candidate >= period_start:
+                return candidate
+        return None
     try:
         serial = float(text)
     except ValueError:
@@ -305,6 +328,12 @@ def parse_date(text: str) -> date | None:
     if 20000 < serial < 80000 and serial == int(serial):  # 1954–2119: an Excel date serial
         return _EXCEL_EPOCH + timedelta(days=int(serial))
     return None
+
+
+def _shown(text: str) -> str:
+    """Typed text echoed in a message: ID numbers masked (staff sometimes type one into any cell), cut short."""
+    text = mask_ids_in_text(text)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def normalize_outcome(text: str) -> str:
@@ -351,19 +380,19 @@ def _validate_rows(wb: ReturnedWorkbook, report: FileReport, today: date) -> dic
         elif outcome not in OUTCOME_VALUES:
             problems.append((
                 "outcome_invalid",
-                f"核实结果“{row.cells['outcome']}”不在下拉选项中，请从下拉列表选择",
-                f"outcome {row.cells['outcome']!r} is not one of {list(OUTCOME_VALUES)}",
+                f"核实结果“{_shown(row.cells['outcome'])}”不在下拉选项中，请从下拉列表选择",
+                f"outcome {_shown(row.cells['outcome'])!r} is not one of {list(OUTCOME_VALUES)}",
             ))  # fmt: skip
         if not row.cells["verifier"]:
             problems.append(("verifier_missing", "核实人未填", "核实人 (verifier) is empty"))
-        verified_on = parse_date(row.cells["verified_on"]) if row.cells["verified_on"] else None
+        verified_on = parse_date(row.cells["verified_on"], start) if row.cells["verified_on"] else None
         if not row.cells["verified_on"]:
             problems.append(("date_missing", "核实日期未填", "核实日期 (verification date) is empty"))
         elif verified_on is None:
             problems.append((
                 "date_invalid",
-                f"核实日期“{row.cells['verified_on']}”无法识别，请按 {start.isoformat()} 的格式填写",
-                f"verification date {row.cells['verified_on']!r} is not a date",
+                f"核实日期“{_shown(row.cells['verified_on'])}”无法识别，请按 {start.isoformat()} 的格式填写",
+                f"verification date {_shown(row.cells['verified_on'])!r} is not a date",
             ))  # fmt: skip
         elif verified_on > today:
             problems.append((
