@@ -215,29 +215,42 @@ def stage_grid_report(settings: Settings, report_date: date) -> dict:
     }
 
 
+RETURN_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+"""Returned workbooks as townships send them back (WPS and old Excel save .xls)."""
+
+
 def stage_feedback(settings: Settings, folder: Path | None = None) -> list[dict]:
     """Import every returned workbook waiting in <data>/returns/ (or `folder`), each against the period
     it was issued for when that period was screened. Re-importing a file applies nothing twice, so the
-    daily job simply looks at the whole folder."""
-    from pipelines.feedback import import_feedback, read_returned_workbook
+    daily job simply looks at the whole folder. Every file there gets a report: one that is not a
+    workbook (.et, a PDF, a photo), a lock file or a link out of the data folder says why it was not read."""
+    from pipelines.feedback import import_feedback
+    from pipelines.feedback.importer import FileReport
+    from pipelines.ingest.admission import Refusal, admission, inbox_files
 
     folder = folder or settings.data_dir / "returns"
-    files = (
-        sorted(p for p in folder.rglob("*.xlsx") if not p.name.startswith(("~$", ".")))
-        if folder.is_dir()
-        else []
-    )
+    key = load_key(settings.county_dir)
     reports: list[dict] = []
     with warehouse.connect(settings.warehouse) as con:
-        screened = {r[0] for r in con.sql("SELECT DISTINCT period FROM warn.warnings").fetchall()}
-        for path in files:
-            try:
-                period = read_returned_workbook(path, load_key(settings.county_dir)).period
-            except Exception:  # unreadable or not ours: let the importer refuse it with its message
-                period = None
-            [report] = import_feedback(
-                con, [path], period=period if period in screened else None, key=load_key(settings.county_dir)
-            )
+        for path in inbox_files(folder):
+            refusal = admission(path, settings.data_dir, None)
+            if refusal is None and path.suffix.lower() not in RETURN_SUFFIXES:
+                refusal = Refusal(
+                    "unsupported_format",
+                    f"不是核实表工作簿（{path.suffix or '无扩展名'}），请用县里下发的 .xlsx 原表填写后报回（WPS 请另存为"
+                    f" .xlsx）| not a verification workbook ({path.suffix or 'no suffix'}): fill in the .xlsx "
+                    "that was sent (from WPS, save as .xlsx)",
+                )
+            if refusal is not None:
+                zh, _, en = refusal.message.partition(" | ")
+                reports.append(
+                    FileReport(
+                        file=path.name, status="refused" if refusal.status == "refused" else "skipped",
+                        message_zh=zh, message_en=en or zh,
+                    ).as_dict()
+                )  # fmt: skip
+                continue
+            [report] = import_feedback(con, [path], key=key)
             reports.append(report.as_dict())
     return reports
 

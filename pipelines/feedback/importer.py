@@ -33,7 +33,8 @@ from pipelines.seal import SealKey
 from pipelines.warnings import apply_verification_status
 
 Level = Literal["error", "pending", "note"]
-FileStatus = Literal["imported", "already_imported", "refused"]
+FileStatus = Literal["imported", "already_imported", "refused", "skipped"]
+"""skipped: a lock or hidden file in the returns folder, nothing to do."""
 
 _DASHES = re.compile(r"[－—–‐‑﹣−]")
 _SPACES = re.compile(r"\s+")
@@ -149,18 +150,19 @@ def import_feedback(
     `key`: the county's seal key (pipelines.seal.load_key); a workbook sealed with it is checked against
     it, one with the old unkeyed seal is accepted only for a period issued before the key, with a note.
 
-    `period`: the period being collected (default: the latest period in warn.warnings); a workbook of
-    another period is refused. `township`: when given, the township that sent the files; a workbook of
-    another township is refused. `today` bounds verification dates (default: the real today).
+    `period`: the period being collected; a workbook of another period is refused. By default each
+    workbook is imported for the period it was issued for when that period was screened (a return that
+    comes back late still counts for its own month), else against the latest period. `township`: when
+    given, the township that sent the files; a workbook of another township is refused. `today` bounds
+    verification dates (default: the real today).
     """
     ensure_feedback_schema(con)
     today = today or date.today()
-    if period is None:
-        row = con.sql("SELECT max(period) FROM warn.warnings").fetchall()
-        period = row[0][0] if row and row[0][0] else None
+    screened = {r[0] for r in con.sql("SELECT DISTINCT period FROM warn.warnings").fetchall()}
+    latest = max(screened) if screened else None
     reports = []
     for path in paths:
-        reports.append(_import_one(con, Path(path), period, township, today, key))
+        reports.append(_import_one(con, Path(path), period, township, today, key, screened, latest))
     return reports
 
 
@@ -171,6 +173,8 @@ def _import_one(
     township: str | None,
     today: date,
     key: SealKey | None,
+    screened: set[str] | None = None,
+    latest: str | None = None,
 ) -> FileReport:
     sha = file_sha256(path)
     known = con.sql(
@@ -185,6 +189,8 @@ def _import_one(
                 message_zh=f"该文件已于{known[0][1]:%Y-%m-%d %H:%M}导入过（内容完全相同），本次未重复导入",
                 message_en=f"this exact file was already imported at {known[0][1]:%Y-%m-%d %H:%M}; nothing applied again",
             )  # fmt: skip
+        if period is None:  # not given: the workbook's own period when it was screened
+            period = wb.period if wb.period in (screened or set()) else latest
         _check_scope(con, wb, period, township)
     except FeedbackRefused as exc:
         report = FileReport(

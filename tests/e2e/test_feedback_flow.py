@@ -42,11 +42,22 @@ def test_daily_import_applies_returned_workbooks_once(tmp_path):
     answered = answer_all(book, tmp_path / "returns" / "仁里镇_已核实.xlsx")
     assert answered > 0
 
+    (tmp_path / "returns" / "仁里镇_已核实.et").write_bytes(
+        b"\xd0\xcf\x11\xe0 WPS"
+    )  # saved in WPS' own format
+    (tmp_path / "returns" / "~$仁里镇_已核实.xlsx").write_bytes(b"lock")  # left by an open Excel
+
     first = feedback_import(data_dir=str(tmp_path))
-    [report] = first["reports"]
+    by_file = {r["file"]: r for r in first["reports"]}
+    assert (
+        by_file["仁里镇_已核实.et"]["status"] == "refused"
+        and ".xlsx" in by_file["仁里镇_已核实.et"]["message_zh"]
+    )
+    assert by_file["~$仁里镇_已核实.xlsx"]["status"] == "skipped"
+    report = by_file["仁里镇_已核实.xlsx"]
     assert report["status"] == "imported", report
     assert report["applied"] == answered and report["rejected"] == 0
 
     again = feedback_import(data_dir=str(tmp_path))  # the next day: same folder, nothing new
-    [report] = again["reports"]
+    report = {r["file"]: r for r in again["reports"]}["仁里镇_已核实.xlsx"]
     assert report["applied"] == 0 and report["corrected"] == 0

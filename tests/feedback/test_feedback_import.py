@@ -178,13 +178,21 @@ def test_wrong_township_is_refused(con, workbook, tmp_path):
     assert verifications(con) == []
 
 
-def test_old_or_unknown_period_is_refused(con, workbook, tmp_path):
+def test_a_late_return_counts_for_its_own_period(con, workbook, tmp_path):
+    """Issue 13: last month's workbook returned after this month was screened is imported for last month."""
     filled = fill(workbook, {"H1": ok()})
-    build(con, "2026-12")  # the next period was screened: this workbook is now an old one
+    build(con, "2026-12")  # the next period was screened: this workbook comes back late
     [report] = run(con, filled)
+    assert report.status == "imported" and report.applied == 1 and report.period == P2
+    assert {r[0] for r in verifications(con)} == {f"{P2}-H1"}
+
+
+def test_collecting_another_period_explicitly_refuses_an_old_workbook(con, workbook, tmp_path):
+    filled = fill(workbook, {"H1": ok()})
+    build(con, "2026-12")
+    [report] = run(con, filled, period="2026-12")
     assert report.status == "refused" and "旧表" in report.message_zh and "old" in report.message_en
-    [report] = run(con, filled, period="2026-11")  # collecting the old period explicitly is allowed
-    assert report.status == "imported" and report.applied == 1
+    assert verifications(con) == []
 
 
 def test_not_a_dixian_workbook(con, tmp_path):
