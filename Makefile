@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(if $(wildcard $(MATCH_DEV)),$(BIN)/python -m benchmarks.match_dev --data $(MATCH_DEV) --splink)
 	$(if $(BIG),$(BIN)/python -m benchmarks.matching --workdir .bench/county --big)
 	$(BIN)/python -m benchmarks.ingest
+	$(BIN)/python -m benchmarks.limits
 
 # The monthly flow on outside data (../shared/outside, made without knowledge of Dixian), scored by its own
 # scorer: fails below 49/49 planted, any false positive or misroute, a refused file or a quarantined
