@@ -6,6 +6,7 @@ retry or resume a stage and a test can run one without Prefect.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, timedelta
@@ -139,6 +140,11 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
             for r in con.sql("SELECT DISTINCT township FROM core.households ORDER BY township").fetchall()
         ]
         verifications = latest_verifications(con, up_to_period=period)
+        returns_not_imported = con.sql(
+            "SELECT file, CASE status WHEN 'skipped' THEN '已跳过' ELSE '未导入' END AS status_zh,"
+            " message AS reason, strftime(imported_at, '%Y-%m-%d %H:%M') AS at FROM warn.feedback_files"
+            " WHERE status IN ('refused', 'skipped') ORDER BY imported_at, file"
+        ).pl()
         unvisited = {t: monthly_unvisited(con, t, period) for t in townships}  # None: no ledger received
         quality = write_quality_reports(con, out / "数据质量反馈", period)  # for departments, not townships
     due = working_days_after(Period.parse(period).start, settings.due_working_days)
@@ -164,6 +170,7 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
         verifications=verifications,
         due_date=due,
         today=date.today(),
+        returns_not_imported=returns_not_imported,
     )
     return {
         "township_workbooks": [str(p) for p in paths],
@@ -225,7 +232,7 @@ def stage_feedback(settings: Settings, folder: Path | None = None) -> list[dict]
     daily job simply looks at the whole folder. Every file there gets a report: one that is not a
     workbook (.et, a PDF, a photo), a lock file or a link out of the data folder says why it was not read."""
     from pipelines.feedback import import_feedback
-    from pipelines.feedback.importer import FileReport
+    from pipelines.feedback.importer import FileReport, record_file
     from pipelines.ingest.admission import Refusal, admission, inbox_files
 
     folder = folder or settings.data_dir / "returns"
@@ -234,7 +241,9 @@ def stage_feedback(settings: Settings, folder: Path | None = None) -> list[dict]
     with warehouse.connect(settings.warehouse) as con:
         for path in inbox_files(folder):
             refusal = admission(path, settings.data_dir, None)
-            if refusal is None and path.suffix.lower() not in RETURN_SUFFIXES:
+            if path.suffix.lower() not in RETURN_SUFFIXES and (
+                refusal is None or refusal.category == "unsupported_format"
+            ):
                 refusal = Refusal(
                     "unsupported_format",
                     f"不是核实表工作簿（{path.suffix or '无扩展名'}），请用县里下发的 .xlsx 原表填写后报回（WPS 请另存为"
@@ -243,12 +252,13 @@ def stage_feedback(settings: Settings, folder: Path | None = None) -> list[dict]
                 )
             if refusal is not None:
                 zh, _, en = refusal.message.partition(" | ")
-                reports.append(
-                    FileReport(
-                        file=path.name, status="refused" if refusal.status == "refused" else "skipped",
-                        message_zh=zh, message_en=en or zh,
-                    ).as_dict()
+                report = FileReport(
+                    file=path.name, status="refused" if refusal.status == "refused" else "skipped",
+                    sha256=hashlib.sha256(f"returns:{path.name}".encode()).hexdigest(),
+                    message_zh=zh, message_en=en or zh,
                 )  # fmt: skip
+                record_file(con, report)  # listed in the county summary (回收文件未导入)
+                reports.append(report.as_dict())
                 continue
             [report] = import_feedback(con, [path], key=key)
             reports.append(report.as_dict())

@@ -43,6 +43,13 @@ PROGRESS_SHEET = "核实进度"
 OVERDUE_SHEET = "逾期未核实"
 OUTCOME_SHEET = "核实结果"
 PRECISION_SHEET = "规则准确率"
+RETURNS_SHEET = "回收文件未导入"
+RETURNS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("file", "文件"),
+    ("status_zh", "处理结果"),
+    ("reason", "原因"),
+    ("at", "发现时间"),
+)
 CONFIRMED_PREFIX = "风险属实"
 
 PROGRESS_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -91,8 +98,12 @@ def write_county_summary(
     verifications: pl.DataFrame | None = None,
     due_date: date | None = None,
     today: date | None = None,
+    returns_not_imported: pl.DataFrame | None = None,
 ) -> Path:
     """Write the county summary for a period and return its path.
+
+    `returns_not_imported`: files in the returns folder that were not imported (file, status_zh, reason,
+    at), listed on their own sheet so none is passed over without a word.
 
     Only counts leave this function, plus the overdue list (township, village, household id, visit
     id): names and ID numbers in `warnings` are never read. `verifications` is the latest answer per
@@ -139,6 +150,12 @@ def write_county_summary(
         _write_verification(
             workbook, f, period, warnings, suppressed, verifications, due_date, today or date.today()
         )
+        if returns_not_imported is not None and returns_not_imported.height:
+            require_columns(returns_not_imported, "returns_not_imported", [c for c, _ in RETURNS_COLUMNS])
+            _write_table(
+                workbook.add_worksheet(RETURNS_SHEET), f, returns_not_imported, RETURNS_COLUMNS,
+                "回收文件未导入情况（请按原因处理后重新报送）", period=period,
+            )  # fmt: skip
     except BaseException:
         workbook.close()
         path.unlink(missing_ok=True)  # never leave a half-written workbook for someone to send out

@@ -561,6 +561,13 @@ def _record_file(con: duckdb.DuckDBPyConnection, report: FileReport, *, fingerpr
         )  # fmt: skip
 
 
+def record_file(con: duckdb.DuckDBPyConnection, report: FileReport) -> None:
+    """Record a returns-folder file that was never opened as a workbook (a .et, a lock file), so the
+    county summary lists it with its reason."""
+    ensure_feedback_schema(con)
+    _record_file(con, report, fingerprint="")
+
+
 def pending_visits(reports: Iterable[FileReport]) -> list[Issue]:
     """Every pending visit across reports (blank or deleted rows)."""
     return [i for r in reports for i in r.issues if i.level == "pending"]

@@ -61,3 +61,18 @@ def test_daily_import_applies_returned_workbooks_once(tmp_path):
     again = feedback_import(data_dir=str(tmp_path))  # the next day: same folder, nothing new
     report = {r["file"]: r for r in again["reports"]}["仁里镇_已核实.xlsx"]
     assert report["applied"] == 0 and report["corrected"] == 0
+
+
+def test_returns_not_imported_are_listed_in_the_next_county_summary(tmp_path):
+    generate_county(tmp_path, households=60, seed=22, period=PERIOD)
+    monthly_screening(period=PERIOD, data_dir=str(tmp_path))
+    (tmp_path / "returns").mkdir()
+    (tmp_path / "returns" / "七都镇核实表.et").write_bytes(b"\xd0\xcf\x11\xe0 WPS")
+    (tmp_path / "returns" / "照片.jpg").write_bytes(b"\xff\xd8\xff")
+    feedback_import(data_dir=str(tmp_path))
+    run = monthly_screening(period=PERIOD, data_dir=str(tmp_path))
+    wb = openpyxl.load_workbook(run["county_summary"], read_only=True)
+    rows = [[str(c) for c in r if c is not None] for r in wb["回收文件未导入"].iter_rows(values_only=True)]
+    listed = {r[0]: r for r in rows if r and r[0] in ("七都镇核实表.et", "照片.jpg")}
+    assert set(listed) == {"七都镇核实表.et", "照片.jpg"}
+    assert all("未导入" in r and any(".xlsx" in c for c in r) for r in listed.values())
