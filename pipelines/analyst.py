@@ -157,7 +157,11 @@ def publish(warehouse: Path) -> Path:
     target = published_path(warehouse)
     tmp = target.with_name(target.name + ".tmp")
     shutil.copyfile(warehouse, tmp)
-    os.replace(tmp, target)
+    try:
+        verify_warehouse(tmp)  # the copy itself: a write that raced the copy never reaches analysts
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
 
 

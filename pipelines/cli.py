@@ -448,6 +448,8 @@ for _module in COMMAND_MODULES:
 def main() -> None:
     """The `dixian` entry point: a malformed county source file is one clear line, not a traceback
     (every command reads the data folder's catalogue when it loads its settings)."""
+    from pipelines.outputs import UnsafeOutputPath
+    from pipelines.seal import SealKeyError
     from schemas.catalogue import CatalogueError
 
     try:
@@ -456,6 +458,9 @@ def main() -> None:
         console.print(
             f"[red]本县数据来源定义有误，未运行 / a county source file has an error, nothing was run:[/] {exc}"
         )
+        raise SystemExit(2) from exc
+    except (SealKeyError, UnsafeOutputPath) as exc:  # a damaged key file, an output name refused
+        console.print(f"[red]{exc}[/]")
         raise SystemExit(2) from exc
 
 

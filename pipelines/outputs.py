@@ -22,8 +22,9 @@ import xlsxwriter
 
 from pipelines.normalize.idcard import mask_ids_in_text
 
-MAX_COMPONENT_CHARS = 80
-"""A name part taken from data is cut to this many characters (file systems allow 255 bytes, CJK = 3)."""
+MAX_COMPONENT_BYTES = 120
+"""A name part taken from data is cut to this many UTF-8 bytes (40 Chinese characters): file systems
+allow 255 bytes for the whole name, partial prefix and suffix included."""
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+|\s+')
 PARTIAL_PREFIX = ".partial-"
 
@@ -34,13 +35,15 @@ class UnsafeOutputPath(ValueError):
 
 def safe_component(text: object, fallback: str = "未命名") -> str:
     """A file-name part from data text: no path separators, control or reserved characters, no leading
-    dots (hidden files, `..`), no full ID numbers, at most MAX_COMPONENT_CHARS; `fallback` when nothing
+    dots (hidden files, `..`), no full ID numbers, at most MAX_COMPONENT_BYTES; `fallback` when nothing
     usable is left. 丁香镇/新区 → 丁香镇_新区; ../../etc → etc."""
     s = unicodedata.normalize("NFC", str(text if text is not None else ""))
     s = mask_ids_in_text(s)
     s = _UNSAFE.sub("_", s).strip("._ ")
     s = re.sub(r"_+", "_", s)
-    s = s[:MAX_COMPONENT_CHARS].rstrip("._ ")
+    while len(s.encode("utf-8")) > MAX_COMPONENT_BYTES:
+        s = s[:-1]
+    s = s.rstrip("._ ")
     return s or fallback
 
 
@@ -129,8 +132,11 @@ def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
     """Text cells that start like a formula get a leading apostrophe, so Excel/WPS show them as text;
     number columns are left as they are (a computed -3.5 is a number, not a formula)."""
     pattern = "^[" + "".join(re.escape(c) for c in FORMULA_PREFIXES) + "]"
-    return frame.with_columns(
+    texts = [c for c, t in frame.schema.items() if t == pl.String or isinstance(t, pl.Categorical | pl.Enum)]
+    frame = frame.with_columns(pl.col(texts).cast(pl.String))
+    frame = frame.with_columns(
         pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c, dtype in frame.schema.items()
-        if dtype == pl.String
+        for c in texts
     )
+    # the header row is text a spreadsheet reads too
+    return frame.rename({c: "'" + c for c in frame.columns if re.match(pattern, c)})

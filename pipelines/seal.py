@@ -75,6 +75,19 @@ def load_key(county_dir: Path) -> SealKey | None:
         ) from exc
 
 
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def county_key(county_dir: Path, period: str) -> SealKey:
     """The county's key, created (owner-only, atomically) on the first export, `since` that period."""
     existing = load_key(county_dir)
@@ -83,16 +96,17 @@ def county_key(county_dir: Path, period: str) -> SealKey:
     county_dir.mkdir(parents=True, exist_ok=True)
     key = SealKey(secret=secrets.token_bytes(32), since=period)
     path = county_dir / KEY_FILE
-    tmp = county_dir / f".{KEY_FILE}.{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump({"secret": key.secret.hex(), "since": key.since}, f)
-    try:
-        os.link(tmp, path)  # never replaces a key another process created meanwhile
+    try:  # O_EXCL: never replaces a key another process created meanwhile (works on any file system)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
+        fd = -1
+    if fd >= 0:
+        try:
+            os.write(fd, json.dumps({"secret": key.secret.hex(), "since": key.since}).encode("ascii"))
+            os.fsync(fd)  # on disk before any workbook is sealed with it
+        finally:
+            os.close(fd)
+        _fsync_dir(county_dir)
     loaded = load_key(county_dir)
     if loaded is None:
         raise SealKeyError(f"{path}: the county seal key could not be created")

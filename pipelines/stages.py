@@ -252,12 +252,14 @@ def stage_feedback(settings: Settings, folder: Path | None = None) -> list[dict]
                 )
             if refusal is not None:
                 zh, _, en = refusal.message.partition(" | ")
+                shown = str(path.relative_to(folder)) if path.is_relative_to(folder) else path.name
                 report = FileReport(
-                    file=path.name, status="refused" if refusal.status == "refused" else "skipped",
-                    sha256=hashlib.sha256(f"returns:{path.name}".encode()).hexdigest(),
+                    file=shown, status="refused" if refusal.status == "refused" else "skipped",
+                    sha256=hashlib.sha256(f"returns:{shown}".encode()).hexdigest(),
                     message_zh=zh, message_en=en or zh,
                 )  # fmt: skip
-                record_file(con, report)  # listed in the county summary (回收文件未导入)
+                if report.status == "refused":  # listed in the county summary (回收文件未导入) until it is
+                    record_file(con, report)  # replaced; lock files need nothing from anyone
                 reports.append(report.as_dict())
                 continue
             [report] = import_feedback(con, [path], key=key)

@@ -11,6 +11,7 @@ Re-importing the same answers applies nothing; a different later answer is a cor
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -94,6 +95,12 @@ class FileReport:
     message_en: str = ""
     issues: list[Issue] = field(default_factory=list)
 
+    def __setattr__(self, name: str, value: object) -> None:
+        # a return's file name or a reader's error may hold an ID number: never printed or stored whole
+        if name in ("file", "message_zh", "message_en") and isinstance(value, str):
+            value = mask_ids_in_text(value)
+        super().__setattr__(name, value)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "file": self.file,
@@ -176,7 +183,15 @@ def _import_one(
     screened: set[str] | None = None,
     latest: str | None = None,
 ) -> FileReport:
-    sha = file_sha256(path)
+    try:
+        sha = file_sha256(path)
+    except OSError as exc:
+        report = FileReport(
+            file=path.name, status="refused", sha256=hashlib.sha256(f"unreadable:{path}".encode()).hexdigest(),
+            message_zh=f"文件无法打开（{exc.strerror}），未导入", message_en=f"cannot open the file ({exc}); not imported",
+        )  # fmt: skip
+        _record_file(con, report, fingerprint="")
+        return report
     known = con.sql(
         "SELECT status, imported_at FROM warn.feedback_files WHERE file_sha256 = ? AND status = 'imported'",
         params=[sha],
@@ -562,9 +577,14 @@ def _record_file(con: duckdb.DuckDBPyConnection, report: FileReport, *, fingerpr
 
 
 def record_file(con: duckdb.DuckDBPyConnection, report: FileReport) -> None:
-    """Record a returns-folder file that was never opened as a workbook (a .et, a lock file), so the
-    county summary lists it with its reason."""
+    """Record a returns-folder file that was never opened as a workbook (a .et, a photo), so the county
+    summary lists it with its reason; seen again unchanged, it keeps the time it was first found."""
     ensure_feedback_schema(con)
+    seen = con.sql(
+        "SELECT status, message FROM warn.feedback_files WHERE file_sha256 = ?", params=[report.sha256]
+    ).fetchall()
+    if seen and seen[0] == (report.status, f"{report.message_zh} / {report.message_en}"):
+        return
     _record_file(con, report, fingerprint="")
 
 

@@ -92,12 +92,13 @@ def _screen(settings: Settings, run_id: str, period: str) -> dict:
         _fail_if_asked("rules")
         with progress.timed("export", timings):
             outputs = export_task(settings, period, accounts, matched["match_stats"])
+        stages.record_run(settings, run_id, period, "completed", {**rules, **outputs})  # before publishing:
+        # the analysts' copy shows this run completed
         with progress.timed("publish", timings):
             published = publish_task(settings)  # checks the warehouse first: a corrupt one is never published
     except Exception as exc:
         stages.record_run(settings, run_id, period, "failed", {"error": f"{type(exc).__name__}: {exc}"})
         raise
-    stages.record_run(settings, run_id, period, "completed", {**rules, **outputs})
     create_table_artifact(
         key=f"screening-{period}",
         table=[

@@ -9,6 +9,7 @@ read the bureau's other files.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,16 @@ def admission(path: Path, confine_to: Path | None, top: Path | None = None) -> R
                 "链接指向数据目录之外，未读取 | a link to a file outside the data folder; not opened "
                 "(copy the file itself into the inbox)",
             )
+    try:  # a dangling link, a FIFO or a device is never opened: reading a FIFO would hang the run
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        regular = False
+    if not regular and not path.is_dir():
+        return Refusal(
+            "not_a_file",
+            "不是普通文件（失效的链接、管道或设备），未读取 | not a regular file (a dangling link, a pipe or a "
+            "device); not opened",
+        )
     if name.startswith("~$"):
         return Refusal("lock_file", "Office 临时锁定文件，已忽略 | an Office lock file, ignored", "skipped")
     if name.startswith("."):

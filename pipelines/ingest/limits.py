@@ -29,6 +29,9 @@ class Limits:
     """Columns of one sheet (department extracts have tens; Excel stops at 16,384)."""
     max_rows: int = 60_000_000
     """Rows of one file (a province's 50 million fit)."""
+    max_sheet_cells: int = 150_000_000
+    """Cells of one XLSX sheet's used range (Excel's 1,048,576 rows × 143 columns): the spreadsheet reader
+    allocates every cell of the rectangle, filled or not."""
     max_cell_chars: int = 32_767
     """Characters of one cell (Excel's own limit): a longer cell quarantines its row."""
 

@@ -26,6 +26,8 @@ import hashlib
 import json
 import os
 import time
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,13 @@ class FileAccount:
     """field → {header, confidence, scale}: how each column was read (meta.batches.column_map)."""
     detection: str = ""
     """Why the file was taken for its source (folder, title, headers), for the officer."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # a reader's error text may quote the file's full path, and a file name may hold an ID number:
+        # what an account says is printed, stored and reported, so it never carries a full ID
+        if name in ("message", "file", "detection") and isinstance(value, str):
+            value = mask_ids_in_text(value)
+        super().__setattr__(name, value)
 
     @property
     def balanced(self) -> bool:
@@ -548,6 +557,13 @@ def load_file(
                     f"; a mapping proposal was written to {_display(written, display_root)}: correct it and set"
                     " confirmed: true | 已生成表头对应建议，请核对后将 confirmed 改为 true"
                 )
+        _record_batch(con, account, batch_id, period, encoding, [])
+        return account
+    except (OSError, ValueError, MemoryError, zipfile.BadZipFile, zlib.error) as exc:
+        # a file our readers did not foresee (a damaged zip deep inside, a vanished file): this file is
+        # refused with what went wrong, the run goes on with the others
+        account.status, account.category = "refused", "unreadable"
+        account.message = f"{shown}: cannot be read ({type(exc).__name__}: {exc})"
         _record_batch(con, account, batch_id, period, encoding, [])
         return account
 

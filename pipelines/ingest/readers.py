@@ -15,6 +15,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -230,12 +231,24 @@ def _read_plain_utf8(data: bytes) -> tuple[pl.DataFrame, str] | None:
     return _blank_to_null(frame), encoding
 
 
+def _check_csv_width(path: Path, data: bytes) -> None:
+    """Refuse a CSV wider than the column limit from its first lines, before a parser allocates a
+    column for each field (a 4 MB line of commas is a million columns)."""
+    head = data[: 1 << 20]
+    lines = head.split(b"\n", 200)[:200]
+    widest = max(
+        (max(line.count(b","), line.count(b"\t"), line.count(b";")) + 1 for line in lines), default=0
+    )
+    _check_size(path, widest, "max_columns", "列数过多 | too many columns")
+
+
 def read_csv(path: Path) -> RawSheet:
     """A CSV (or tab-separated text) in UTF-8 or GBK (simple UTF-8 text by polars' reader, the rest
     with the csv module). `row_no` is the physical line where a record starts:
     a quoted field with line breaks inside makes one record span several lines, and the next record's
     number is still the line a person sees in a text editor."""
     data = path.read_bytes()
+    _check_csv_width(path, data)
     plain = _read_plain_utf8(data)
     if plain is not None:
         return RawSheet(path=path, sheet="", grid=plain[0], encoding=plain[1])
@@ -559,16 +572,56 @@ def _check_size(path: Path, value: int, limit: str, what: str) -> None:
         )
 
 
+_CELL_REF = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d{1,7})"')
+
+
 def _check_zip(path: Path, zf: zipfile.ZipFile) -> None:
-    """Refuse an XLSX whose parts would unzip to more than the limits allow (a zip bomb), from the sizes
-    its directory declares, before anything is inflated."""
-    inflated = sum(i.file_size for i in zf.infolist())
+    """Refuse an XLSX that would unzip to more than the limits allow (a zip bomb) or whose sheets span
+    more rows, columns or cells than the limits, before calamine inflates or allocates anything.
+
+    First from the sizes the zip's directory declares; then every part is streamed through zipfile,
+    which stops at the declared size and checks the CRC, so a directory that lies is caught too. The
+    used range of each sheet comes from its cell references: calamine allocates the whole rectangle
+    from the first used cell to the last (a 5 KB file with one far cell asked for 12.8 GB)."""
+    limits = current_limits()
+    declared = sum(i.file_size for i in zf.infolist())
     packed = max(1, sum(i.compress_size for i in zf.infolist()))
-    _check_size(path, inflated, "max_inflated_bytes", "解压后过大 | unzips to too many bytes")
-    if inflated > 100 * 1024 * 1024 and inflated / packed > current_limits().max_inflated_ratio:
+    _check_size(path, declared, "max_inflated_bytes", "解压后过大 | unzips to too many bytes")
+    if declared > 100 * 1024 * 1024 and declared / packed > limits.max_inflated_ratio:
         raise TooLargeError(
             path,
-            f"疑似压缩炸弹 | looks like a zip bomb: {packed:,} bytes unzip to {inflated:,} "
-            f"(ratio {inflated // packed:,} > {current_limits().max_inflated_ratio}; limit max_inflated_ratio, "
+            f"疑似压缩炸弹 | looks like a zip bomb: {packed:,} bytes unzip to {declared:,} "
+            f"(ratio {declared // packed:,} > {limits.max_inflated_ratio}; limit max_inflated_ratio, "
             f"{env_name('max_inflated_ratio')})",
         )
+    total = 0
+    try:
+        for info in zf.infolist():
+            sheet = re.fullmatch(r"xl/worksheets/sheet\d+\.xml", info.filename) is not None
+            rows: list[int] = []
+            cols: list[int] = []
+            with zf.open(info) as part:
+                tail = b""
+                while chunk := part.read(1 << 22):
+                    total += len(chunk)
+                    _check_size(path, total, "max_inflated_bytes", "解压后过大 | unzips to too many bytes")
+                    if sheet:
+                        buf = tail + chunk
+                        refs = _CELL_REF.findall(buf)
+                        if refs:
+                            rows += (int(min(r for _, r in refs)), int(max(r for _, r in refs)))
+                            letters = {c for c, _ in refs}
+                            cols += (min(map(_col_index_bytes, letters)), max(map(_col_index_bytes, letters)))
+                        tail = buf[-256:]
+            if sheet and rows:
+                height, width = max(rows) - min(rows) + 1, max(cols) - min(cols) + 1
+                where = f"{info.filename}: "
+                _check_size(path, width, "max_columns", f"{where}列数过多 | too many columns")
+                _check_size(path, height, "max_rows", f"{where}行数过多 | too many rows")
+                _check_size(path, height * width, "max_sheet_cells", f"{where}单元格过多 | too many cells")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise UnreadableFileError(path, f"not a readable XLSX workbook: the zip is damaged ({exc})") from exc
+
+
+def _col_index_bytes(letters: bytes) -> int:
+    return _col_index(letters.decode("ascii"))

@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from schemas.yamltext import MAX_NODES, expanded_size
+
 
 class LineDict(dict):
     """A mapping that knows the line of itself (`line`) and of each key (`lines[key]`)."""
@@ -68,37 +70,6 @@ class YamlSyntaxError(ValueError):
         super().__init__(f"{file}:{line or '?'}: YAML syntax: {problem}")
 
 
-MAX_NODES = 100_000
-"""Values a rule file may hold once its aliases (*name) are expanded: the real files hold a few thousand;
-an alias bomb (each list ten aliases of the one before) holds billions and used gigabytes to check."""
-
-
-def _expanded_size(root: yaml.Node) -> int:
-    """How many values the document holds with every alias expanded, without expanding them (each node's
-    size is computed once; the shared sub-trees aliases point at are counted as often as they are used)."""
-    sizes: dict[int, int] = {}
-    order: list[yaml.Node] = []
-    stack = [root]
-    while stack:  # nodes in depth-first order, each once (aliases make the tree a graph)
-        node = stack.pop()
-        if id(node) in sizes:
-            continue
-        sizes[id(node)] = -1
-        order.append(node)
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            stack.extend(n for pair in node.value for n in pair)
-    for node in reversed(order):  # children before parents
-        total = 1
-        if isinstance(node, yaml.SequenceNode):
-            total += sum(max(sizes[id(c)], 1) for c in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            total += sum(max(sizes[id(k)], 1) + max(sizes[id(v)], 1) for k, v in node.value)
-        sizes[id(node)] = min(total, MAX_NODES + 1)
-    return sizes[id(root)]
-
-
 def read_yaml(path: Path, display: str | None = None) -> Any:
     """Parse one YAML file into LineDict/LineList values; raise YamlSyntaxError with the line (also for
     a file whose aliases would expand past MAX_NODES values: refused before it is built)."""
@@ -109,7 +80,7 @@ def read_yaml(path: Path, display: str | None = None) -> Any:
             node = loader.get_single_node()
             if node is None:
                 return None
-            if _expanded_size(node) > MAX_NODES:
+            if expanded_size(node) > MAX_NODES:
                 raise YamlSyntaxError(
                     name,
                     node.start_mark.line + 1,

@@ -35,6 +35,7 @@ ODD_FILES = {
     "医保/~$结算.csv": ("skipped", "lock_file"),
     "医保/10月/补报.csv": ("refused", "nested_folder"),
 }
+SPECIAL_FILES = {"医保/dangling.csv": ("refused", "not_a_file"), "医保/pipe.csv": ("refused", "not_a_file")}
 
 
 def _retownship(registry: Path, households: dict[str, str]) -> None:
@@ -75,6 +76,8 @@ def run(tmp_path_factory):
     secret = root / "secret.csv"  # outside the data folder
     secret.write_text("姓名,身份证号,个人自付\n张三,341722199001011234,50000\n", encoding="utf-8")
     (inbox / "医保" / "linked.csv").symlink_to(secret)
+    (inbox / "医保" / "dangling.csv").symlink_to(data / "gone.csv")  # a link to nothing
+    os.mkfifo(inbox / "医保" / "pipe.csv")  # reading it would hang the run
     (inbox / "卫健").mkdir(exist_ok=True)
     (inbox / "卫健" / f"某某_{ID_IN_NAME}_确诊补报.csv").write_text(
         "姓名,身份证号,疾病名称,确诊日期\n张三,341722199001011234,肺癌,2026-11-02\n", encoding="utf-8"
@@ -107,7 +110,7 @@ def test_hostile_township_names_get_safe_workbooks_inside_out(run):
 def test_every_odd_file_has_an_account_with_its_reason(run):
     _, _, result, _, _ = run
     by_file = {a["file"]: a for a in result["accounts"]}
-    for name, (status, category) in ODD_FILES.items():
+    for name, (status, category) in {**ODD_FILES, **SPECIAL_FILES}.items():
         account = by_file[f"inbox/{PERIOD}/{name}"]
         assert (account["status"], account["category"]) == (status, category), account
         assert account["message"], account

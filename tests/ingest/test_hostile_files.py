@@ -33,6 +33,7 @@ def small_limits(monkeypatch):
         max_inflated_bytes=5_000_000,
         max_columns=50,
         max_rows=1_000,
+        max_sheet_cells=20_000,
         max_cell_chars=10_000,
     )
     monkeypatch.setattr(limits, "current", lambda: tight)
@@ -61,6 +62,32 @@ def _workbook(path: Path, rows: int = 2) -> Path:
         ws.write_string(r, 1, GOOD)
         ws.write_number(r, 2, 100)
     wb.close()
+    return path
+
+
+def _far_cell(path: Path) -> Path:
+    """A tiny workbook with one cell far away: the reader would allocate the whole rectangle."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_string(0, 0, "姓名")
+    ws.write_string(900, 45, "x")
+    wb.close()
+    return path
+
+
+def _lying_zip(path: Path) -> Path:
+    """A real workbook whose zip directory understates the sheet's size (the bomb check reads it)."""
+    import struct
+
+    data = bytearray(_workbook(path.with_name("seed2.xlsx"), rows=300).read_bytes())
+    for sig, size_at, name_len_at, name_at in ((b"PK\x01\x02", 24, 28, 46), (b"PK\x03\x04", 22, 26, 30)):
+        off = data.find(sig)
+        while off >= 0:
+            n = struct.unpack("<H", data[off + name_len_at : off + name_len_at + 2])[0]
+            if bytes(data[off + name_at : off + name_at + n]) == b"xl/worksheets/sheet1.xml":
+                data[off + size_at : off + size_at + 4] = struct.pack("<I", 100)
+            off = data.find(sig, off + 4)
+    path.write_bytes(bytes(data))
     return path
 
 
@@ -99,6 +126,26 @@ CASES = [
         "refused", "too_large", (0, 0, 0), "file too large",
     ),
     (
+        "one far cell: the used range is bounded before the reader allocates it",
+        lambda t: _far_cell(t / "far.xlsx"),
+        "refused", "too_large", (0, 0, 0), "too many cells: 41,446 > 20,000",
+    ),
+    (
+        "a zip whose directory lies about a part's size is refused as damaged, not read",
+        lambda t: _lying_zip(t / "lying.xlsx"),
+        "refused", "unreadable", (0, 0, 0), "the zip is damaged",
+    ),
+    (
+        "a line of a million commas is refused before a parser allocates a million columns",
+        lambda t: _text(t / "commas.csv", "姓名,身份证号,个人自付" + "," * 1_000_000 + "\n张三,1,2\n"),
+        "refused", "too_large", (0, 0, 0), "too many columns: 1,000,003 > 50",
+    ),
+    (
+        "an ID number in a file name never appears whole in the account",
+        lambda t: _text(t / f"王五{GOOD}.xlsx", "PK\x03\x04 not a zip"),
+        "refused", "unreadable", (0, 0, 0), "王五341722********1235.xlsx",
+    ),
+    (
         "a zip bomb is refused from its directory, before anything is inflated",
         lambda t: _bomb(t / "bomb.xlsx", 6_000_000),
         "refused", "too_large", (0, 0, 0), "unzips to too many bytes",
@@ -119,7 +166,7 @@ def test_hostile_file(con, tmp_path, small_limits, why, make, status, category, 
     assert account.balanced
     if message:
         assert message in account.message, account.message
-        assert str(path.name) in account.message
+        assert GOOD not in account.message and GOOD not in account.file
     assert grown_mb < 200, f"{why}: memory grew by {grown_mb:.0f} MB"
 
 

@@ -207,3 +207,14 @@ def test_a_few_aliases_are_still_fine(tmp_path):
     )
     rulebook = load_rulebook(write_rules(tmp_path, {"illness.yaml": text}))
     assert [r.id for r in rulebook] == ["ILL-001"]
+
+
+def test_an_alias_bomb_reached_through_a_shared_sibling_is_refused_too(tmp_path):
+    """A child first met through a sibling must still be sized before its parent (a review found the
+    first guard counted it as one value)."""
+    levels = ["&a0 [" + ",".join(["x"] * 10) + "]"]
+    levels += [f"&a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
+    text = "segments: [[" + ", ".join(levels) + "], *a7, *a6, *a0]\n"
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(write_rules(tmp_path, {"illness.yaml": text}))
+    assert "aliases" in str(info.value)
