@@ -15,6 +15,8 @@ import fastexcel
 from pipelines.export.meta import META_SHEET
 from pipelines.export.township import VERIFY_SHEET, WORKBOOK_KIND
 from pipelines.feedback.errors import MetaTampered, NotDixianWorkbook, UnreadableSheet
+from pipelines.ingest.errors import ReadError
+from pipelines.ingest.readers import check_workbook
 from pipelines.seal import KEYED, LEGACY, SealKey, verify
 
 VISIT_HEADER = "预警编号"
@@ -77,6 +79,13 @@ def read_returned_workbook(path: str | Path, key: SealKey | None = None) -> Retu
     """Read and authenticate a returned workbook; raises a FeedbackRefused subclass when it cannot be trusted."""
     path = Path(path)
     name = path.name
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:  # the ingest bounds: a far cell typed by staff must not make the reader allocate gigabytes
+            check_workbook(path)
+        except ReadError as exc:
+            raise NotDixianWorkbook(
+                name, f"文件无法读取或过大：{exc.detail}", f"cannot read the workbook safely: {exc.detail}"
+            ) from exc
     try:
         reader = fastexcel.read_excel(str(path))
     except Exception as exc:  # calamine raises its own error types for non-xlsx or broken files

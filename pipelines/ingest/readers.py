@@ -623,5 +623,16 @@ def _check_zip(path: Path, zf: zipfile.ZipFile) -> None:
         raise UnreadableFileError(path, f"not a readable XLSX workbook: the zip is damaged ({exc})") from exc
 
 
+def check_workbook(path: Path) -> None:
+    """The same bounds for any XLSX Dixian opens (a returned township workbook too): size, zip bomb,
+    damaged zip, used range; raises TooLargeError or UnreadableFileError."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFileError(path, f"not a readable XLSX workbook ({exc})") from exc
+    with zf:
+        _check_zip(path, zf)
+
+
 def _col_index_bytes(letters: bytes) -> int:
     return _col_index(letters.decode("ascii"))

@@ -59,3 +59,21 @@ def test_an_ime_typed_date_is_accepted_on_import(con, tmp_path):
     )
     [report] = import_feedback(con, [filled], today=TODAY)
     assert (report.applied, report.rejected) == (1, 0)
+
+
+def test_a_far_cell_typed_into_a_return_is_refused_without_allocating_the_sheet(con, tmp_path):
+    import resource
+
+    import openpyxl
+
+    build(con, P2)
+    filled = fill(
+        export(con, tmp_path, P2), {"H1": ("无风险", "入户核实", "刘干部", date(2026, 11, 10), "陈审核")}
+    )
+    wb = openpyxl.load_workbook(filled)
+    wb["预警核实表"]["XFD1048576"] = "x"  # the last cell of the sheet: a reader would allocate all of it
+    wb.save(filled)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    [report] = import_feedback(con, [filled], today=TODAY)
+    assert report.status == "refused" and "过大" in report.message_zh
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 300
