@@ -450,6 +450,7 @@ def main() -> None:
     (every command reads the data folder's catalogue when it loads its settings)."""
     from pipelines.outputs import UnsafeOutputPath
     from pipelines.seal import SealKeyError
+    from pipelines.warehouse import WarehouseBusy
     from schemas.catalogue import CatalogueError
 
     try:
@@ -462,6 +463,9 @@ def main() -> None:
     except (SealKeyError, UnsafeOutputPath) as exc:  # a damaged key file, an output name refused
         console.print(f"[red]{exc}[/]")
         raise SystemExit(2) from exc
+    except WarehouseBusy as exc:  # a run holds the warehouse: say so, in one line
+        console.print(f"[red]数据仓库正被占用 / the warehouse is busy:[/] {exc}")
+        raise SystemExit(3) from exc
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
         from pipelines import warehouse as wh
         from pipelines.feedback import import_feedback
         from pipelines.period import Period, PeriodError
+        from pipelines.runlock import run_lock
         from pipelines.seal import load_key
         from pipelines.settings import Settings
 
@@ -43,7 +44,7 @@ def register(app: typer.Typer) -> None:
             except PeriodError as exc:
                 raise typer.BadParameter(str(exc)) from exc
         settings = Settings.load(data_dir=data_dir, warehouse=warehouse)
-        with wh.connect(settings.warehouse) as con:
+        with run_lock(settings.warehouse), wh.connect(settings.warehouse) as con:  # not during a run
             reports = import_feedback(
                 con, files, period=period, township=township, key=load_key(settings.county_dir)
             )

@@ -7,6 +7,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from pipelines import progress, stages
+from pipelines.runlock import run_lock
 from pipelines.settings import Settings
 
 
@@ -28,7 +29,7 @@ def feedback_import(
 ) -> dict:
     """Import returned workbooks from `folder` (default <data>/returns/); files already imported apply nothing."""
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse)
-    with progress.timed("feedback"):
+    with run_lock(settings.warehouse), progress.timed("feedback"):  # never between two stages of a run
         reports = import_task(settings, folder)
     logger = get_run_logger()
     for r in reports:

@@ -9,6 +9,7 @@ from prefect.cache_policies import NO_CACHE
 
 from pipelines import progress, stages
 from pipelines.period import Period
+from pipelines.runlock import run_lock
 from pipelines.settings import Settings
 
 
@@ -35,10 +36,11 @@ def weekly_grid_report(
     day = date.fromisoformat(report_date) if report_date else date.today()
     period = str(Period(day.year, day.month))
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse)
-    with progress.timed("ingest"):
-        accounts = ingest_task(settings, period)
-    with progress.timed("match"):
-        match_task(settings, period)
-    with progress.timed("grid-report"):
-        result = report_task(settings, day)
+    with run_lock(settings.warehouse):  # never between two stages of the monthly run
+        with progress.timed("ingest"):
+            accounts = ingest_task(settings, period)
+        with progress.timed("match"):
+            match_task(settings, period)
+        with progress.timed("grid-report"):
+            result = report_task(settings, day)
     return {**result, "accounts": accounts}

@@ -42,6 +42,7 @@ def register(app: typer.Typer) -> None:
         from pipelines import warehouse as wh
         from pipelines.ingest.inbox import ingest_paths
         from pipelines.period import Period, PeriodError
+        from pipelines.runlock import run_lock
         from pipelines.settings import Settings
         from schemas import all_sources
 
@@ -70,7 +71,7 @@ def register(app: typer.Typer) -> None:
         except LexiconError as exc:
             typer.echo(f"✗ the county lexicon has an error | 本县词表有误: {exc}", err=True)
             raise typer.Exit(2) from exc
-        with wh.connect(settings.warehouse) as con:
+        with run_lock(settings.warehouse), wh.connect(settings.warehouse) as con:  # not during a run
             accounts = ingest_paths(
                 con,
                 paths,

@@ -95,3 +95,19 @@ def test_a_killed_run_frees_the_lock_and_is_recorded_as_interrupted(tmp_path):
         note = con.sql("SELECT summary FROM meta.runs WHERE run_id = 'killed-run'").fetchall()[0][0]
     assert runs == {"killed-run": "interrupted", "next-run": "running"}
     assert "next-run" in note
+
+
+def test_dixian_ingest_is_refused_in_one_line_while_a_run_holds_the_warehouse(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    listing = tmp_path / "list.csv"
+    listing.write_text("姓名,身份证号,个人负担\n张三,,100\n", encoding="utf-8")
+    settings = Settings.load(data_dir=data)
+    with run_lock(settings.warehouse):
+        out = subprocess.run(
+            [sys.executable, "-m", "pipelines.cli", "ingest", str(listing), "--source", "medical_insurance",
+             "--data-dir", str(data)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert out.returncode == 3, out.stdout + out.stderr
+    assert "the warehouse is busy" in out.stdout and "Traceback" not in out.stderr
