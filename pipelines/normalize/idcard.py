@@ -152,7 +152,9 @@ def mask_id(id_number: str | None) -> str:
     return s[:6] + "*" * (len(s) - 10) + s[-4:]
 
 
-_ID_IN_TEXT = re.compile(r"(?<!\d)(?:\d{17}[\dXx]|\d{15})(?!\d)")
+_ID_IN_TEXT = re.compile(r"(?<![\d\-])(?:(?:\d[ \-]?){17}[\dXx]|\d{15})(?![\dXx]*\d)")
+"""18 characters, optionally with single spaces or dashes between them (341722 19900101 1234), or 15
+digits, standing alone."""
 
 
 def mask_ids_in_text(text: str) -> str:
@@ -160,7 +162,7 @@ def mask_ids_in_text(text: str) -> str:
     to its first 6 and last 4 characters: what Dixian prints or writes never carries a full ID."""
 
     def _mask(m: re.Match[str]) -> str:
-        return mask_id(m.group(0))
+        return mask_id(re.sub(r"[ \-]", "", m.group(0)))
 
     return _ID_IN_TEXT.sub(_mask, text) if text else text
 

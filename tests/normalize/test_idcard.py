@@ -99,3 +99,22 @@ def test_add_id_columns_agrees_with_id_columns():
              " 341722 19900101-1235 ", "34172219900101123x"]  # fmt: skip
     frame = pl.DataFrame({"s": texts}, schema={"s": pl.String})
     assert add_id_columns(frame, "s").drop("s").equals(frame.select(id_columns(pl.col("s"))))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("某某_341722199001011234_确诊补报.csv", "某某_341722********1234_确诊补报.csv"),
+        ("身份证34172219900101123x", "身份证341722********123x"),
+        ("旧证341722900101123", "旧证341722*****1123"),
+        ("341722 19900101 1234", "341722********1234"),  # typed with spaces
+        ("3417-2219-9001-0112-34", "341722********1234"),
+        ("电话18278354609，182 7835 4609", "电话18278354609，182 7835 4609"),  # a phone number is not an ID
+        ("流水号1234567890123456789", "流水号1234567890123456789"),  # 19 digits: not an ID
+        ("日期 2026-11-05 金额 100", "日期 2026-11-05 金额 100"),
+    ],
+)
+def test_ids_in_free_text_are_masked(text, expected):
+    from pipelines.normalize.idcard import mask_ids_in_text
+
+    assert mask_ids_in_text(text) == expected
