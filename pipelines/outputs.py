@@ -123,6 +123,17 @@ class AtomicWorkbook(xlsxwriter.Workbook):
         finally:
             tmp.unlink(missing_ok=True)
 
+    def discard(self) -> None:
+        """Give up on this workbook: its partial file goes, the target (a complete earlier one, if any)
+        is left as it was."""
+        tmp = Path(self.filename)
+        try:
+            super().close()
+        except Exception:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """Characters that make a spreadsheet read a CSV cell as a formula (OWASP CSV injection)."""

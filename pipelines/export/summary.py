@@ -157,8 +157,7 @@ def write_county_summary(
                 "回收文件未导入情况（请按原因处理后重新报送）", period=period,
             )  # fmt: skip
     except BaseException:
-        workbook.close()
-        path.unlink(missing_ok=True)  # never leave a half-written workbook for someone to send out
+        workbook.discard()  # never a half-written workbook under its name for someone to send out
         raise
     workbook.close()
     return path

@@ -124,8 +124,7 @@ def write_township_workbook(
         )
         verify.activate()
     except BaseException:
-        workbook.close()
-        path.unlink(missing_ok=True)  # never leave a half-written workbook for someone to send out
+        workbook.discard()  # never a half-written workbook under its name for someone to send out
         raise
     workbook.close()
     return path
