@@ -19,7 +19,7 @@ from pipelines import warehouse
 from pipelines.facts import build_facts, build_registry_facts
 from pipelines.ingest.inbox import ingest_all
 from pipelines.ingest.loader import FileAccount
-from pipelines.matching.link import match_source
+from pipelines.matching.link import match_source, pooled_name_place
 from pipelines.outputs import output_file, remove_stale_partials, township_file_names
 from pipelines.period import Period
 from pipelines.registry import build_core
@@ -56,8 +56,12 @@ def stage_match(
             return {**done, "skipped": True}
         core = build_core(con)
         stats = []
-        for source in department_sources():
-            stats.append(match_source(con, source, period))
+        sources = department_sources()
+        name_place = pooled_name_place(con, sources)
+        if progress:
+            progress(f"name-and-place rule: {name_place.right}/{name_place.checked} right on rows with an ID")
+        for source in sources:
+            stats.append(match_source(con, source, period, name_place))
             build_facts(con, source, period)
             if progress:
                 progress(f"matched {source}")

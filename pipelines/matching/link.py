@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 import polars as pl
 
-from pipelines.matching.matcher import match_rows_detailed
+from pipelines.matching.calibration import NamePlaceCheck
+from pipelines.matching.matcher import match_rows_detailed, name_place_check
 from pipelines.matching.review import load_decisions, store_review
 from schemas import get_source
 
@@ -17,22 +20,47 @@ OPTIONAL_ROW_FIELDS = ("address", "birth_date")
 """Fields of raw.<source> the matcher uses as evidence when the source has them."""
 
 
-def match_source(
-    con: duckdb.DuckDBPyConnection, source_name: str, period: str
-) -> dict[str, int | float | str]:
-    """Match every raw row of a source (decisions replace earlier ones, the review queue too); returns counts.
-
-    Remembered review decisions (link.review_decisions) apply before the tiers."""
+def _source_rows(con: duckdb.DuckDBPyConnection, source_name: str) -> pl.DataFrame:
     fields = {f.name for f in get_source(source_name).fields}
     extra = "".join(f", r.{c}" for c in OPTIONAL_ROW_FIELDS if c in fields)
     # a list whose name column is headed 户主… names household heads (see the place tier)
-    rows = con.sql(
+    return con.sql(
         f"SELECT r.row_key, r.name, r.id_number, r.id_damaged{extra},"
         " coalesce(json_extract_string(b.column_map, '$.name.header') LIKE '%户主%', false) AS named_head"
         f" FROM raw.{source_name} r LEFT JOIN meta.batches b USING (batch_id)"
     ).pl()
-    persons = con.sql(f"SELECT {PERSON_COLUMNS} FROM core.persons").pl()
-    result = match_rows_detailed(rows, persons, decisions=load_decisions(con))
+
+
+def _persons(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql(f"SELECT {PERSON_COLUMNS} FROM core.persons").pl()
+
+
+def pooled_name_place(con: duckdb.DuckDBPyConnection, sources: Iterable[str]) -> NamePlaceCheck:
+    """How far a name and a village group alone can be trusted, measured on every listed source's rows
+    whose ID tells who they are: who lives in the county unregistered does not depend on the department,
+    and one small list alone shows too little (calibration)."""
+    persons = _persons(con)
+    total = NamePlaceCheck(0, 0)
+    for source_name in sources:
+        if "address" not in {f.name for f in get_source(source_name).fields}:
+            continue
+        total = total + name_place_check(_source_rows(con, source_name), persons)
+    return total
+
+
+def match_source(
+    con: duckdb.DuckDBPyConnection,
+    source_name: str,
+    period: str,
+    name_place: NamePlaceCheck | None = None,
+) -> dict[str, int | float | str]:
+    """Match every raw row of a source (decisions replace earlier ones, the review queue too); returns counts.
+
+    Remembered review decisions (link.review_decisions) apply before the tiers. name_place: the
+    name-and-group rule's measured reliability (pooled_name_place; default: this source's rows alone)."""
+    rows = _source_rows(con, source_name)
+    persons = _persons(con)
+    result = match_rows_detailed(rows, persons, decisions=load_decisions(con), name_place=name_place)
     decisions = result.decisions.with_columns(
         pl.lit(source_name).alias("source"), pl.lit(period).alias("period")
     )

@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.matching.calibration import NamePlaceCheck, check_name_place
 from pipelines.matching.id_repair import edit_text, repair_variants
 from pipelines.matching.names import (
     NAME_LEVELS,
@@ -75,6 +76,8 @@ ID_STATUS_TEXT = {
     "legacy15": "15位旧身份证号换算后不在登记人口中，应为他人，不按姓名匹配",
 }
 
+ZEROED_TEXT = "身份证号末三位为000（Excel按数值保存时丢失），只有前15位可比"
+
 # match_score is the chance the link is right. Calibrated on ../shared/outside/match-dev (a registry
 # holding part of the population, 150,000 department rows; `python -m benchmarks.match_dev` prints the
 # reliability table): the Laplace-smoothed share of correct links, (correct + 1) / (links + 2), per
@@ -93,7 +96,9 @@ SCORES = {
     "different": 0.4,
 }
 REPAIR_SCORES = {"same": 0.9998, "homophone": 0.994}
-PLACE_SCORES = {"id_digits": 0.98, "group": 0.98, "birth_date": 0.96, "head": 0.95, "village": 0.9}
+PLACE_SCORES = {"id_digits": 0.98, "birth_date": 0.96, "head": 0.95}
+"""Scores of name-tier links tied by more than the name and place; a name and a village group alone score
+what calibration.check_name_place measured on the list."""
 DECISION_SCORE = 0.99
 
 PLACE_TEXT = {
@@ -151,6 +156,15 @@ def prepare_rows(rows: pl.DataFrame, persons: pl.DataFrame | None = None) -> pl.
         pl.when(damaged).then(pl.lit("damaged")).otherwise(pl.col("id_status")).alias("id_status"),
         pl.when(damaged).then(pl.lit(None, dtype=pl.String)).otherwise(pl.col("id_norm")).alias("id_norm"),
         _clean_text("id_number").str.replace_all(r"[\-'‘’`]", "").str.to_uppercase().alias("id_clean"),
+    )
+    # An ID typed into Excel as a number keeps 15 significant digits; made text later it reads …000.
+    # It may still pass its check by chance (1 in 11) or be one edit from somebody else's number: the
+    # exact tier tries it as it stands, then the name tier compares the 15 digits Excel kept.
+    out = out.with_columns(
+        (
+            pl.col("id_status").is_in(["valid", "bad_check"])
+            & pl.col("id_clean").str.contains(r"^\d{15}000$")
+        ).alias("id_zeroed")
     )
     out = add_name_keys(out, "name", "name", known=persons)
     return out.with_columns(
@@ -299,7 +313,9 @@ def _repair_tier(rows: pl.DataFrame, reg: pl.DataFrame) -> tuple[pl.DataFrame, p
     hits = variants.join(reg.filter(pl.col("id_norm").is_not_null()), left_on="cand_id", right_on="id_norm")
     if hits.height == 0:
         return _empty(), _empty_candidates()
-    hits = hits.join(bad.select("row_key", "name_fold", "name_pinyin", "id_status"), on="row_key")
+    hits = hits.join(
+        bad.select("row_key", "name_fold", "name_pinyin", "id_status", "id_zeroed"), on="row_key"
+    )
     hits = add_name_level(hits).with_columns(
         pl.col("level").is_in(["same", "homophone"]).alias("confirmed"),
         (edit_text() + "，" + name_level_text()).alias("why"),
@@ -308,6 +324,11 @@ def _repair_tier(rows: pl.DataFrame, reg: pl.DataFrame) -> tuple[pl.DataFrame, p
         pl.col("confirmed").sum().over("row_key").alias("n_confirmed"),
         pl.len().over("row_key").alias("n_candidates"),
     )
+    # an Excel-zeroed number one edit from somebody of another name is no lead: the name tier compares
+    # its 15 kept digits instead
+    hits = hits.filter(~(_excel_zeroed() & (pl.col("n_confirmed") == 0)))
+    if hits.height == 0:
+        return _empty(), _empty_candidates()
     hits = hits.sort("row_key", pl.col("confirmed").not_(), pl.col("level") != "same", "person_id")
     candidates = hits.filter((pl.col("n_confirmed") != 1) | (pl.col("n_candidates") > 1)).select(
         "row_key",
@@ -345,6 +366,22 @@ def _repair_tier(rows: pl.DataFrame, reg: pl.DataFrame) -> tuple[pl.DataFrame, p
     return decided.cast(MATCH_COLUMNS), candidates.cast(CANDIDATE_COLUMNS)
 
 
+def _status_text(default: str) -> pl.Expr:
+    """Why the row's ID did not decide it, in words."""
+    return (
+        pl.when(_excel_zeroed())
+        .then(pl.lit(ZEROED_TEXT))
+        .otherwise(
+            pl.col("id_status").replace_strict(ID_STATUS_TEXT, default=default, return_dtype=pl.String)
+        )
+    )
+
+
+def _excel_zeroed() -> pl.Expr:
+    """Excel kept the first 15 digits and zeroed the last three (prepare_rows' id_zeroed)."""
+    return pl.col("id_zeroed").fill_null(False)
+
+
 def _damaged_range(rows: pl.DataFrame) -> pl.DataFrame:
     """For Excel-damaged IDs: the numeric value and how far the true number may lie from it.
 
@@ -355,19 +392,23 @@ def _damaged_range(rows: pl.DataFrame) -> pl.DataFrame:
     mantissa = text.str.extract(r"^\d\.(\d+)E", 1).str.len_chars()
     exponent = text.str.extract(r"E\+?(\d+)$", 1).cast(pl.Int32, strict=False)
     sci_tol = (pl.lit(10.0).pow(exponent - mantissa) * 0.5).cast(pl.Float64)
-    tol = pl.when(mantissa.is_not_null()).then(sci_tol).otherwise(pl.lit(600.0))
-    damaged = pl.col("id_status") == "damaged"
+    # three zeroed digits, rounded (-500…+499) or cut off (0…+999): the true number lies in
+    # [value - 500, value + 999], i.e. within 750 of value + 250
+    zeroed = _excel_zeroed()
+    tol = pl.when(mantissa.is_not_null()).then(sci_tol).when(zeroed).then(750.0).otherwise(600.0)
+    damaged = (pl.col("id_status") == "damaged") | zeroed
     return rows.with_columns(
-        pl.when(damaged).then(value).alias("dmg_value"),
+        pl.when(zeroed).then(value + 250).when(damaged).then(value).alias("dmg_value"),
         pl.when(damaged).then(tol).alias("dmg_tol"),
     )
 
 
 def _id_contradicts() -> pl.Expr:
     """The row's unusable number (bad check, impossible date) differs from the candidate's in more than
-    two places: somebody else's number, not a typo of this one (a typo is one or two places)."""
+    two places: somebody else's number, not a typo of this one (a typo is one or two places). An
+    Excel-zeroed number is compared on the 15 digits Excel kept."""
     row, reg = pl.col("id_norm"), pl.col("reg_id")
-    comparable = row.str.contains(r"^\d{17}[\dX]$") & reg.is_not_null()
+    comparable = row.str.contains(r"^\d{17}[\dX]$") & reg.is_not_null() & ~_excel_zeroed()
     differing = pl.sum_horizontal(
         [(row.str.slice(i, 1) != reg.str.slice(i, 1)).cast(pl.Int32) for i in range(18)]
     )
@@ -467,7 +508,11 @@ def _relation_pairs(named: pl.DataFrame, reg: pl.DataFrame, members: pl.DataFram
 
 
 def _place_tier(
-    rows: pl.DataFrame, reg: pl.DataFrame, members: pl.DataFrame, strangers: pl.DataFrame | None = None
+    rows: pl.DataFrame,
+    reg: pl.DataFrame,
+    members: pl.DataFrame,
+    name_place: NamePlaceCheck,
+    strangers: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     if rows.height == 0:
         return _empty(), _empty_candidates()
@@ -475,7 +520,7 @@ def _place_tier(
         # An unrepairable bad-check number still tells the birth date when its date part is real.
         pl.coalesce(
             "birth_date",
-            pl.when(pl.col("id_status") == "bad_check").then(
+            pl.when((pl.col("id_status") == "bad_check") | _excel_zeroed()).then(
                 pl.col("id_norm").str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
             ),
         ).alias("row_birth"),
@@ -577,22 +622,26 @@ def _place_tier(
     # candidate is the row's person for 0.98 of rows when township, village and group all agree, 0.90
     # at village level, 0.59 when the address places nothing, and a homophone at group level 0.91; a
     # bad-check number's birth date agrees for twins as well (0.81). So the name and the place link
-    # only at group level with the name written the same; the surviving digits of an Excel-damaged
-    # number, a masked number's visible digits or the list's own birth date tie at any place; a
-    # number whose digits are far from the candidate's (more than two places) never links. A household
-    # list (受灾户, 产业到户: the name column is the head's, 户主姓名) that names a registered head, written
-    # the same, in that village, is a household-level claim a same-name stranger would also have to
-    # meet (be a head himself, there): it ties at village level.
-    auto = ~pl.col("id_far") & (
-        ((pl.col("n_candidates") == 1) & pl.col("tie").is_not_null() & (pl.col("level") != "relation"))
-        | (
-            (pl.col("n_consistent") == 1)
-            & (pl.col("level") == "same")
-            & (pl.col("place") == "group")
-            & ~pl.col("stranger_there")
-        )
+    # only at group level with the name written the same — and only when this list's own ID-bearing
+    # rows show that rule right often enough (calibration.check_name_place: 0.985 there, 0.95 on lists
+    # with more same-name strangers); the surviving digits of an Excel-damaged number, a masked
+    # number's visible digits or the list's own birth date tie at any place; a number whose digits are
+    # far from the candidate's (more than two places) never links. A household list (受灾户, 产业到户:
+    # the name column is the head's, 户主姓名) that names a registered head, written the same, in that
+    # village, is a household-level claim a same-name stranger would also have to meet (be a head
+    # himself, there): it ties at village level.
+    tied = (pl.col("n_candidates") == 1) & pl.col("tie").is_not_null() & (pl.col("level") != "relation")
+    group_rule = (
+        (pl.col("n_consistent") == 1)
+        & (pl.col("level") == "same")
+        & (pl.col("place") == "group")
+        & ~pl.col("stranger_there")
     )
-    best = pairs.unique("row_key", keep="first", maintain_order=True).with_columns(auto.alias("auto"))
+    auto = ~pl.col("id_far") & (tied | (group_rule & pl.lit(name_place.admits)))
+    withheld = ~pl.col("id_far") & ~tied & group_rule & pl.lit(not name_place.admits)
+    best = pairs.unique("row_key", keep="first", maintain_order=True).with_columns(
+        auto.alias("auto"), withheld.alias("withheld")
+    )
     candidates = pairs.join(best.filter(pl.col("auto")).select("row_key"), on="row_key", how="anti").select(
         "row_key",
         pl.int_range(1, pl.len() + 1).over("row_key").cast(pl.Int32).alias("rank"),
@@ -601,22 +650,27 @@ def _place_tier(
         (pl.col("why") + "（登记为" + pl.col("reg_name") + "，" + pl.col("reg_township").fill_null("")
          + pl.col("reg_village").fill_null("") + pl.col("reg_group").fill_null("") + "）").alias("candidate_note"),
     )  # fmt: skip
-    status_text = pl.col("id_status").replace_strict(
-        ID_STATUS_TEXT, default="身份证号不可用", return_dtype=pl.String
-    )
+    status_text = _status_text("身份证号不可用")
     decided = best.select(
         "row_key",
         pl.when("auto").then(pl.col("person_id")).alias("person_id"),
         pl.when("auto").then(pl.col("household_id")).alias("household_id"),
         pl.when("auto").then(pl.lit("matched")).otherwise(pl.lit("ambiguous")).alias("match_status"),
         pl.lit("name_place").alias("match_method"),
-        pl.when("auto")
-        .then(pl.coalesce("tie", "place").replace_strict(PLACE_SCORES, default=0.85, return_dtype=pl.Float64)
+        pl.when(pl.col("auto") & pl.col("tie").is_not_null())
+        .then(pl.col("tie").replace_strict(PLACE_SCORES, default=0.85, return_dtype=pl.Float64)
               - pl.when(pl.col("level") == "homophone").then(0.02).otherwise(0.0))
+        .when("auto")
+        .then(pl.lit(round(name_place.lower, 4)))
         .otherwise(pl.lit(0.6) / pl.col("n_candidates"))
         .alias("match_score"),
-        pl.when("auto")
+        pl.when(pl.col("auto") & pl.col("tie").is_not_null())
         .then(status_text + "；" + pl.col("why") + "，唯一候选")
+        .when("auto")
+        .then(status_text + "；" + pl.col("why") + "，唯一候选（" + pl.lit(name_place.text()) + "）")
+        .when("withheld")
+        .then(status_text + "；" + pl.col("why") + "，唯一候选，但" + pl.lit(name_place.text())
+              + "，不足以仅凭姓名和地址自动匹配，需人工核对")
         .when(pl.col("n_candidates") > 1)
         .then(status_text + "；登记人口中有" + pl.col("n_candidates").cast(pl.String)
               + "个同名（同音）且不矛盾的候选人（同名同姓），需人工核对")
@@ -627,26 +681,46 @@ def _place_tier(
     return decided.cast(MATCH_COLUMNS), candidates.cast(CANDIDATE_COLUMNS)
 
 
+def _prepare_with_places(
+    rows: pl.DataFrame, persons: pl.DataFrame, reg: pl.DataFrame, gazetteer: Gazetteer | None
+) -> pl.DataFrame:
+    prepared = prepare_rows(rows, persons)
+    if gazetteer is None and reg.get_column("reg_township").null_count() < reg.height:
+        gazetteer = Gazetteer.from_places(reg.select(township="reg_township", village="reg_village"))
+    if gazetteer is not None:
+        return add_place_columns(prepared, gazetteer, "address", "addr")
+    return prepared.with_columns(
+        pl.lit(None, dtype=pl.String).alias("addr_township"),
+        pl.lit(None, dtype=pl.String).alias("addr_village"),
+        pl.lit(None, dtype=pl.Int32).alias("addr_group_no"),
+    )
+
+
+def name_place_check(
+    rows: pl.DataFrame, persons: pl.DataFrame, gazetteer: Gazetteer | None = None
+) -> NamePlaceCheck:
+    """The name-and-group rule measured on rows (the match_rows shape) whose ID tells who they are: to
+    pool several lists' evidence before matching each (a small list alone shows little)."""
+    reg = _registry(persons)
+    return check_name_place(_prepare_with_places(rows, persons, reg, gazetteer), reg)
+
+
 def match_rows_detailed(
     rows: pl.DataFrame,
     persons: pl.DataFrame,
     decisions: pl.DataFrame | None = None,
     gazetteer: Gazetteer | None = None,
+    name_place: NamePlaceCheck | None = None,
 ) -> MatchResult:
-    """Decisions for every row plus the candidates of rows sent to review (see match_rows)."""
-    prepared = prepare_rows(rows, persons)
+    """Decisions for every row plus the candidates of rows sent to review (see match_rows).
+
+    name_place: how far a name and a village group alone can be trusted (default: measured on these
+    rows' own usable IDs, calibration.check_name_place)."""
     reg = _registry(persons)
     members = _members(persons)
-    if gazetteer is None and reg.get_column("reg_township").null_count() < reg.height:
-        gazetteer = Gazetteer.from_places(reg.select(township="reg_township", village="reg_village"))
-    if gazetteer is not None:
-        prepared = add_place_columns(prepared, gazetteer, "address", "addr")
-    else:
-        prepared = prepared.with_columns(
-            pl.lit(None, dtype=pl.String).alias("addr_township"),
-            pl.lit(None, dtype=pl.String).alias("addr_village"),
-            pl.lit(None, dtype=pl.Int32).alias("addr_group_no"),
-        )
+    prepared = _prepare_with_places(rows, persons, reg, gazetteer)
+    if name_place is None:
+        name_place = check_name_place(prepared, reg)
     parts: list[pl.DataFrame] = []
     cands: list[pl.DataFrame] = []
     rest = prepared
@@ -661,13 +735,13 @@ def match_rows_detailed(
     take(_decisions_tier(rest, reg, decisions))
     take(*_exact_tier(rest, reg, members))
     take(*_repair_tier(rest, reg))
-    no_usable_id = ~pl.col("id_status").is_in(USABLE_STATUSES)
+    no_usable_id = ~pl.col("id_status").is_in(USABLE_STATUSES) | _excel_zeroed()
     # rows left with a usable ID are people the registry does not hold: where one of them has a
     # registered person's name and place, a same-name stranger is known to live there
     strangers = rest.filter(~no_usable_id & (pl.col("name_fold").fill_null("") != "")).select(
         "name_fold", "addr_township", "addr_village"
     )
-    take(*_place_tier(rest.filter(no_usable_id), reg, members, strangers))
+    take(*_place_tier(rest.filter(no_usable_id), reg, members, name_place, strangers))
     unmatched = rest.select(
         "row_key",
         pl.lit(None, dtype=pl.String).alias("person_id"),
@@ -675,17 +749,11 @@ def match_rows_detailed(
         pl.lit("unmatched").alias("match_status"),
         pl.lit("none").alias("match_method"),
         pl.lit(0.0).alias("match_score"),
-        pl.when(pl.col("id_status").is_in(USABLE_STATUSES))
-        .then(pl.col("id_status").replace_strict(ID_STATUS_TEXT, default="无法比对", return_dtype=pl.String))
+        pl.when(pl.col("id_status").is_in(USABLE_STATUSES) & ~_excel_zeroed())
+        .then(_status_text("无法比对"))
         .when(pl.col("name_fold").fill_null("") == "")
-        .then(
-            pl.col("id_status").replace_strict(ID_STATUS_TEXT, default="无法比对", return_dtype=pl.String)
-            + "，且未提供姓名"
-        )
-        .otherwise(
-            pl.col("id_status").replace_strict(ID_STATUS_TEXT, default="无法比对", return_dtype=pl.String)
-            + "；登记人口中没有与姓名、地址相符的人"
-        )
+        .then(_status_text("无法比对") + "，且未提供姓名")
+        .otherwise(_status_text("无法比对") + "；登记人口中没有与姓名、地址相符的人")
         .alias("match_evidence"),
         "id_status",
     )
@@ -704,15 +772,16 @@ def match_rows(
     persons: pl.DataFrame,
     decisions: pl.DataFrame | None = None,
     gazetteer: Gazetteer | None = None,
+    name_place: NamePlaceCheck | None = None,
 ) -> pl.DataFrame:
     """One decision per row: matched / ambiguous (to review) / unmatched, with method, score, evidence.
 
     rows: row_key, name, id_number; optional id_damaged, address, birth_date. persons (core.persons):
     person_id, household_id, name, id_norm, name_fold, name_pinyin; optional township, village,
     group, birth_date (place and birth date evidence need them). decisions: remembered reviewer
-    decisions (DECISION_COLUMNS), applied before the tiers.
+    decisions (DECISION_COLUMNS), applied before the tiers. name_place: see match_rows_detailed.
     """
-    return match_rows_detailed(rows, persons, decisions, gazetteer).decisions
+    return match_rows_detailed(rows, persons, decisions, gazetteer, name_place).decisions
 
 
 __all__ = [
@@ -721,7 +790,9 @@ __all__ = [
     "MATCH_COLUMNS",
     "NAME_LEVELS",
     "MatchResult",
+    "NamePlaceCheck",
     "match_rows",
     "match_rows_detailed",
+    "name_place_check",
     "prepare_rows",
 ]

@@ -6,7 +6,7 @@ import pytest
 from pipelines.matching.matcher import match_rows, match_rows_detailed
 from pipelines.registry import prepare_persons
 
-from .cases import CM, LF, WQ, ZW1, make_id, one_row, persons, swap, typo
+from .cases import CM, LF, TRUSTED, WQ, ZW1, make_id, one_row, persons, swap, typo
 
 DAMAGED_ZW1 = str(round(int(ZW1), -3))  # what Excel keeps: 15 significant digits
 DAMAGED_LF = f"{float(round(int(LF), -3)):.8E}"  # scientific notation, 9 digits
@@ -60,6 +60,10 @@ CASES = [
      ("李芳", DAMAGED_LF, "七都镇红星村", True), "ambiguous", None, ["地址同村"]),
     ("scientific-notation ID + name + village + group",
      ("李芳", DAMAGED_LF, "七都镇红星村第一组", True), "matched", "P3", ["地址同村同组"]),
+    ("an ID Excel zeroed (…000) + name links on the 15 digits kept, at any place",
+     ("李芳", LF[:15] + "000", None, False), "matched", "P3", ["末三位为000", "残存前15位一致"]),
+    ("an ID Excel zeroed whose kept digits differ from the namesake's does not tie",
+     ("李芳", LF[:14] + "7000", None, False), "unmatched", None, ["末三位为000"]),
     ("a valid registry ID with the surname alone links",
      ("张", ZW1, None, False), "matched", "P1", ["身份证号一致", "姓名仅写姓氏"]),
     ("a valid registry ID with the given name masked (某) links",
@@ -77,7 +81,7 @@ CASES = [
     ("description", "row", "status", "person", "evidence"), CASES, ids=[c[0] for c in CASES]
 )
 def test_tiers(description, row, status, person, evidence):
-    out = match_rows(one_row(*row), persons()).row(0, named=True)
+    out = match_rows(one_row(*row), persons(), name_place=TRUSTED).row(0, named=True)
     assert out["match_status"] == status, f"{description}: {out}"
     assert out["person_id"] == person, f"{description}: {out}"
     for fragment in evidence:
@@ -107,7 +111,7 @@ def test_scores_order_methods_by_certainty():
             one_row("张伟", None, "石台县仁里镇").with_columns(row_key=pl.lit("review")),
         ]
     )
-    s = dict(match_rows(rows, persons()).select("row_key", "match_score").iter_rows())
+    s = dict(match_rows(rows, persons(), name_place=TRUSTED).select("row_key", "match_score").iter_rows())
     assert s["exact"] > s["repair"] > s["place"] > s["review"], s
 
 
@@ -212,9 +216,11 @@ def test_a_listed_stranger_of_that_name_there_blocks_the_group_link():
         pl.lit("s").alias("row_key")
     )
     rows = pl.concat([one_row("李芳", None, "七都镇红星村一组"), stranger])
-    out = dict(match_rows(rows, persons()).select("row_key", "match_status").iter_rows())
+    out = dict(match_rows(rows, persons(), name_place=TRUSTED).select("row_key", "match_status").iter_rows())
     assert out == {"r": "ambiguous", "s": "unmatched"}
-    alone = match_rows(one_row("李芳", None, "七都镇红星村一组"), persons()).row(0, named=True)
+    alone = match_rows(one_row("李芳", None, "七都镇红星村一组"), persons(), name_place=TRUSTED).row(
+        0, named=True
+    )
     assert alone["match_status"] == "matched"
 
 
