@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pandera.polars as pa
 import polars as pl
 
 from pipelines.ingest.admission import admission
@@ -281,6 +280,8 @@ _FAILURE_SCHEMA = {"index": pl.Int32, "column": pl.String, "check": pl.String, "
 def _validate(frame: pl.DataFrame, source: Source) -> pl.DataFrame:
     """Failed checks as (row index, column, reason, value): the pandera schema's, plus cells longer than
     the cell limit (pipelines.ingest.limits), which no department value is."""
+    import pandera.polars as pa  # here, not at the top: `dixian match` reads tables without validating
+
     failures = [_overlong_cells(frame, source)]
     try:
         get_schema(source.name).validate(frame, lazy=True)

@@ -188,27 +188,42 @@ class Gazetteer:
         return canonical[m.group(0)], s[m.end() :]
 
 
+_HOUSE_NUMBER_TAIL = r"[0-9]+号.*$"
+"""A house number and what follows it: parse never reads past the group, so addresses that differ
+only there (…5组40号, …5组41号) are parsed once."""
+
+
 def add_place_columns(
     frame: pl.DataFrame, gazetteer: Gazetteer, column: str = "address", prefix: str = "addr"
 ) -> pl.DataFrame:
-    """Add `{prefix}_township`, `{prefix}_village`, `{prefix}_group_no`, parsing each distinct address once."""
-    values = frame.get_column(column).unique().to_list()
+    """Add `{prefix}_township`, `{prefix}_village`, `{prefix}_group_no`, parsing each distinct address
+    once (after the normalising parse does anyway — NFKC, no spaces, no house number — done in polars)."""
+    key = "_place_key"
+    keyed = frame.with_columns(
+        pl.col(column)
+        .cast(pl.String)
+        .str.normalize("NFKC")
+        .str.replace_all(r"\s+", "")
+        .str.replace(_HOUSE_NUMBER_TAIL, "")
+        .alias(key)
+    )
+    values = keyed.get_column(key).unique().to_list()
     parsed = [gazetteer.parse(v) for v in values]
     keys = pl.DataFrame(
         {
-            column: values,
+            key: values,
             f"{prefix}_township": [p[0] for p in parsed],
             f"{prefix}_village": [p[1] for p in parsed],
             f"{prefix}_group_no": [p[2] for p in parsed],
         },
         schema={
-            column: frame.schema[column],
+            key: pl.String,
             f"{prefix}_township": pl.String,
             f"{prefix}_village": pl.String,
             f"{prefix}_group_no": pl.Int32,
         },
     )
-    return frame.join(keys, on=column, how="left", nulls_equal=True)
+    return keyed.join(keys, on=key, how="left", nulls_equal=True).drop(key)
 
 
 def add_group_no(frame: pl.DataFrame, column: str = "group", out: str = "group_no") -> pl.DataFrame:
