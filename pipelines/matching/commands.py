@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import typer
@@ -59,16 +60,20 @@ def match(
             f"--out: got {target.suffix or 'no extension'!r}; allowed {', '.join(OUTPUT_SUFFIXES)}",
             param_hint="--out",
         )
-    try:
-        data = read_input(file, id_col=id_col, name_col=name_col)
-    except AdhocInputError as exc:
-        console.print(f"[red]✗[/] {exc}", soft_wrap=True)
-        raise typer.Exit(2) from exc
-    if registry is not None:
+    # The registry file is read on a second thread while the list is read: both are mostly polars
+    # work, which runs outside the GIL (1M x 1.5M: about 1.5 s of the whole run).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(read_registry_file, registry) if registry is not None else None
+        try:
+            data = read_input(file, id_col=id_col, name_col=name_col)
+        except AdhocInputError as exc:
+            console.print(f"[red]✗[/] {exc}", soft_wrap=True)
+            raise typer.Exit(2) from exc
+    if pending is not None:
         from pipelines.ingest.errors import IngestError
 
         try:
-            persons = read_registry_file(registry)
+            persons = pending.result()
         except IngestError as exc:
             console.print(f"[red]✗[/] --registry {registry}: {exc.detail} | 登记名册无法读取", soft_wrap=True)
             raise typer.Exit(2) from exc

@@ -730,7 +730,8 @@ def match_rows_detailed(
         parts.append(decided)
         if candidates is not None:
             cands.append(candidates)
-        rest = rest.join(decided.select("row_key"), on="row_key", how="anti")
+        if decided.height:
+            rest = rest.join(decided.select("row_key"), on="row_key", how="anti")
 
     take(_decisions_tier(rest, reg, decisions))
     take(*_exact_tier(rest, reg, members))

@@ -54,3 +54,30 @@ def test_known_keys_are_reused_and_unknown_names_folded():
     assert out.get_column("name_pinyin").to_list() == ["KNOWN", "chen wei", "", "KNOWN"]
     assert out.get_column("name_fold").to_list() == ["王伟", "陈伟", "", "王伟"]
     assert out.height == frame.height
+
+
+def test_vectorised_keys_equal_the_reference_functions():
+    """name_keys (polars) is an optimisation of fold_name / name_pinyin: the same keys for plain Han
+    names, traditional characters, surnames read as surnames, and every odd form that takes the slow
+    path (spaces, dots, remarks, digits, Latin letters, blanks)."""
+    from pipelines.normalize.names import name_keys
+
+    plain = [a + b + c for a in "王張曾单陳李" for b in "衛卫东東国國" for c in ["", "东", "華", "乐"]]
+    odd = [
+        None,
+        "",
+        " ",
+        "王 卫东",
+        "郭•紫涵",
+        "張三（已故）",
+        "(户主)",
+        "马正荣1",
+        "ZHANG San",
+        "阿依古丽·买买提",
+        "１２３",
+    ]
+    values = plain + odd
+    got = name_keys(pl.Series(values, dtype=pl.String))
+    assert got.get_column("fold").to_list() == [fold_name(v) for v in values]
+    assert got.get_column("pinyin").to_list() == [name_pinyin(v) for v in values]
+    assert got.get_column("pinyin").to_list()[values.index("曾卫东")] == "zeng wei dong"
