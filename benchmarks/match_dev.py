@@ -160,7 +160,7 @@ def scale_up(data: Path, work: Path, replicas: int) -> pl.DataFrame:
     """match-dev × replicas in `work` (registry.csv, list.csv) with the truth returned: replica k renames
     names and places (_shift) and gives IDs new area codes with the same check characters, so the
     kinds of cases stay and replicas do not meet (review would balloon for the wrong reason)."""
-    from benchmarks.matching import _code_map, _recode
+    from benchmarks.matching import _code_map, _recode, _with_typo_codes
 
     reg = pl.read_csv(data / "registry.csv", infer_schema=False)
     rows = pl.read_csv(data / "list.csv", infer_schema=False)
@@ -169,7 +169,10 @@ def scale_up(data: Path, work: Path, replicas: int) -> pl.DataFrame:
     codes = sorted(
         {c for c in reg.get_column("证件号码").drop_nulls().str.slice(0, 6).to_list() if c.isdigit()}
     )
-    mapping = _code_map(codes, replicas)
+    typed = rows.select(
+        pl.col("身份证号").str.normalize("NFKC").str.replace_all(r"[^0-9Xx]", "").str.slice(0, 6)
+    ).to_series()
+    mapping = _with_typo_codes(_code_map(codes, replicas), set(typed.drop_nulls().to_list()))
 
     def renamed(frame: pl.DataFrame, cols: list[str], k: int) -> pl.DataFrame:
         return frame.with_columns(

@@ -92,26 +92,83 @@ def _code_map(codes: list[str], replicas: int) -> dict[tuple[int, str], str]:
     return out
 
 
+def _with_typo_codes(mapping: dict[tuple[int, str], str], seen: set[str]) -> dict[tuple[int, str], str]:
+    """mapping extended to codes typed with one digit wrong or two adjacent digits swapped: each
+    such code (one edit from exactly one known code) maps to that code's replica code with the same
+    edit, so in every replica the typo stays one edit from its own person's number, not from the
+    original replica's."""
+    known = sorted({c for _, c in mapping})
+    replicas = sorted({k for k, _ in mapping})
+    out = dict(mapping)
+    for u in sorted(seen - set(known)):
+        if len(u) != 6 or not u.isdigit():
+            continue
+        near = []
+        for c in known:
+            diff = [i for i in range(6) if u[i] != c[i]]
+            if len(diff) == 1:
+                near.append((c, "sub", diff[0]))
+            elif (
+                len(diff) == 2
+                and diff[1] == diff[0] + 1
+                and u[diff[0]] == c[diff[1]]
+                and u[diff[1]] == c[diff[0]]
+            ):
+                near.append((c, "swap", diff[0]))
+        if len(near) != 1:
+            continue
+        c, kind, i = near[0]
+        for k in replicas:
+            alt = list(mapping[(k, c)])
+            if kind == "sub":
+                alt[i] = u[i]
+            else:
+                alt[i], alt[i + 1] = alt[i + 1], alt[i]
+            typo = "".join(alt)
+            if typo != mapping[(k, c)]:
+                out[(k, u)] = typo
+    return out
+
+
 _FW = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def _recode(col: str, k: int, mapping: dict[tuple[int, str], str]) -> pl.Expr:
-    """Replace the leading address code of an ID text (plain, full-width or '341 722' spaced)."""
+    """Replace the leading address code of an ID text as it was typed — plain, full-width, '341 722'
+    spaced, after a leading quote or (ideographic) space — keeping the way it was typed. A code the
+    map does not know (a typo in the code itself) is left: that row's number stays one edit from
+    the original replica's, as a typo is."""
     s = pl.col(col)
-    ascii6 = s.str.slice(0, 6)
-    spaced = s.str.slice(0, 3) + s.str.slice(4, 3)
-    fw = s.str.slice(0, 6).str.normalize("NFKC")
+    lead = s.str.extract(r"^([^0-9０-９]*)", 1).fill_null("")
+    body = s.str.slice(lead.str.len_chars())
+    wide = body.str.slice(0, 1).str.contains("[０-９]")
+    norm = body.str.normalize("NFKC")
     m = {c: a for (kk, c), a in mapping.items() if kk == k}
-    plain_new = ascii6.replace_strict(m, default=None)
-    spaced_new = spaced.replace_strict(m, default=None)
-    fw_new = fw.replace_strict(m, default=None)
+    plain_new = norm.str.slice(0, 6).replace_strict(m, default=None)
+    spaced = (norm.str.slice(3, 1) == " ") & (norm.str.slice(0, 3) + norm.str.slice(4, 3)).replace_strict(
+        m, default=None
+    ).is_not_null()
+    spaced_new = (norm.str.slice(0, 3) + norm.str.slice(4, 3)).replace_strict(m, default=None)
+    widen = {a: a.translate(_FW) for a in m.values()}
     return (
-        pl.when(plain_new.is_not_null())
-        .then(plain_new + s.str.slice(6))
-        .when(fw_new.is_not_null())
-        .then(fw_new.replace_strict({a: a.translate(_FW) for a in m.values()}, default=None) + s.str.slice(6))
-        .when((s.str.slice(3, 1) == " ") & spaced_new.is_not_null())
-        .then(spaced_new.str.slice(0, 3) + " " + spaced_new.str.slice(3) + s.str.slice(7))
+        pl.when(plain_new.is_not_null() & wide)
+        .then(lead + plain_new.replace_strict(widen, default=None) + body.str.slice(6))
+        .when(plain_new.is_not_null())
+        .then(lead + plain_new + body.str.slice(6))
+        .when(spaced & wide)
+        .then(
+            lead
+            + spaced_new.str.slice(0, 3).replace_strict(
+                {a[:3]: a[:3].translate(_FW) for a in m.values()}, default=None
+            )
+            + body.str.slice(3, 1)
+            + spaced_new.str.slice(3).replace_strict(
+                {a[3:]: a[3:].translate(_FW) for a in m.values()}, default=None
+            )
+            + body.str.slice(7)
+        )
+        .when(spaced)
+        .then(lead + spaced_new.str.slice(0, 3) + " " + spaced_new.str.slice(3) + body.str.slice(7))
         .otherwise(s)
     )
 
