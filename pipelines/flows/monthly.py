@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 from prefect import flow, get_run_logger, task
@@ -14,12 +13,6 @@ from pipelines import progress, stages
 from pipelines.period import Period
 from pipelines.runlock import run_lock
 from pipelines.settings import Settings
-
-
-def _fail_if_asked(stage: str) -> None:
-    """Fault injection for the resume test: DIXIAN_FAIL_AFTER_STAGE=<stage> fails the run there."""
-    if os.environ.get("DIXIAN_FAIL_AFTER_STAGE") == stage:
-        raise RuntimeError(f"injected failure after stage {stage!r} (DIXIAN_FAIL_AFTER_STAGE)")
 
 
 def _report(stage: str):
@@ -86,10 +79,8 @@ def _screen(settings: Settings, run_id: str, period: str) -> dict:
             accounts = ingest_task(settings, period)
         with progress.timed("match", timings):
             matched = match_task(settings, period)
-        _fail_if_asked("match")
         with progress.timed("rules", timings):
             rules = rules_task(settings, period)
-        _fail_if_asked("rules")
         with progress.timed("export", timings):
             outputs = export_task(settings, period, accounts, matched["match_stats"])
         stages.record_run(settings, run_id, period, "completed", {**rules, **outputs})  # before publishing:

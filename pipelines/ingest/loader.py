@@ -24,8 +24,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import time
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -63,9 +61,6 @@ REASON_TOTALS = "合计行 | totals row"
 REASON_NOTE = "表尾说明 | note under the table"
 REASON_REPEATED = "文件内重复行 | row repeated within the file (same content as an earlier row)"
 
-PAUSE_ENV = "DIXIAN_INGEST_PAUSE_IN_TRANSACTION"
-"""Test hook: when set to a file path, the loader writes that file from inside the open transaction and
-sleeps, so a test can kill the process mid-load (tests/ingest/test_kill.py)."""
 
 ID_PROBLEMS = ("missing", "legacy15", "bad_check", "damaged", "masked")
 """ID problems counted per file for the department's quality report (缺失/15位/校验位错误/被Excel损坏/脱敏)."""
@@ -593,7 +588,6 @@ def load_file(
         )
         _append(con, "meta.ignored", ignored, tag, ("sheet", "row_no", "reason"))
         _record_batch(con, account, batch_id, period, encoding, sheets_used, unknown)
-        _pause_for_tests()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -886,13 +880,6 @@ FROM placed
 """
 """Per row first in the file with its (natural key, content): its version and what it is (a row not
 listed is a repeat within the file)."""
-
-
-def _pause_for_tests() -> None:
-    marker = os.environ.get(PAUSE_ENV)
-    if marker:
-        Path(marker).write_text(str(os.getpid()))
-        time.sleep(120)
 
 
 def _append(

@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from pipelines import progress
+from pipelines.flows import monthly
 from pipelines.flows.monthly import monthly_screening
 from pipelines.synth import generate_county
 
@@ -34,10 +35,13 @@ def test_failed_run_then_rerun_equals_one_clean_run(tmp_path, monkeypatch):
     shutil.copytree(clean, broken)
     monthly_screening(period=PERIOD, data_dir=str(clean))
 
-    monkeypatch.setenv("DIXIAN_FAIL_AFTER_STAGE", "match")
-    with pytest.raises(RuntimeError, match="injected failure"):
-        monthly_screening(period=PERIOD, data_dir=str(broken))
-    monkeypatch.delenv("DIXIAN_FAIL_AFTER_STAGE")
+    def fail(*args, **kwargs):
+        raise RuntimeError("injected failure after stage 'match'")
+
+    with monkeypatch.context() as patch:  # the run dies between match and rules
+        patch.setattr(monthly, "rules_task", fail)
+        with pytest.raises(RuntimeError, match="injected failure"):
+            monthly_screening(period=PERIOD, data_dir=str(broken))
     events: list[tuple[str, str]] = []
     listener = lambda stage, message: events.append((stage, message))  # noqa: E731
     progress.subscribe(listener)

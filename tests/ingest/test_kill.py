@@ -9,15 +9,23 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.ingest.loader import PAUSE_ENV
 from pipelines.warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 LOAD = """
-import sys
+import sys, time
 from pathlib import Path
+import pipelines.ingest.loader as loader
 from pipelines.ingest.inbox import ingest_paths
 from pipelines.warehouse import connect
+
+record = loader._record_batch
+def record_then_pause(*args, **kwargs):  # the last write before COMMIT: wait there to be killed
+    record(*args, **kwargs)
+    Path(sys.argv[3]).write_text("paused")
+    time.sleep(120)
+loader._record_batch = record_then_pause
+
 with connect(sys.argv[1]) as con:
     ingest_paths(con, [Path(sys.argv[2])], "medical_insurance", period="2026-11")
 """
@@ -47,8 +55,8 @@ def test_killed_mid_transaction_leaves_nothing_and_rerun_completes(tmp_path):
     before = counts(db)
 
     marker = tmp_path / "paused"
-    env = {**os.environ, PAUSE_ENV: str(marker), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", LOAD, str(db), str(f)], env=env, cwd=ROOT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", LOAD, str(db), str(f), str(marker)], env=env, cwd=ROOT)
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
