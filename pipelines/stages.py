@@ -9,9 +9,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from pipelines import stage_markers as markers
@@ -27,6 +28,7 @@ from pipelines.rulebook import describe_rules, evaluate_rules, load_parameters, 
 from pipelines.seal import county_key, load_key
 from pipelines.settings import Settings
 from pipelines.warnings import build_warnings, lifecycle_params
+from pipelines.workdays import WorkCalendar, load_calendar
 from schemas import department_sources
 
 Progress = Callable[[str], None]
@@ -92,14 +94,29 @@ def stage_rules(settings: Settings, period: str, *, resume: bool = True) -> dict
     return result
 
 
-def working_days_after(start: date, days: int) -> date:
-    """start + N working days (Mon–Fri; public holidays are not modelled)."""
-    d = start
-    while days > 0:
-        d += timedelta(days=1)
-        if d.weekday() < 5:
-            days -= 1
-    return d
+def record_first_issue(con: duckdb.DuckDBPyConnection, period: str, issued_on: date) -> date:
+    """The day a period's workbooks were first issued: recorded by the first export, kept by every
+    re-run and re-issue (so the deadline printed on them never moves)."""
+    con.execute(
+        "INSERT INTO meta.period_issues (period, first_issued_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        [period, issued_on],
+    )
+    (row,) = con.execute(
+        "SELECT first_issued_on FROM meta.period_issues WHERE period = ?", [period]
+    ).fetchall()
+    return row[0]
+
+
+def due_dates(
+    con: duckdb.DuckDBPyConnection, settings: Settings, periods: list[str], calendar: WorkCalendar
+) -> dict[str, date]:
+    """Each period's deadline: N working days (official calendar) after its first issue; a period
+    issued before issue days were recorded counts from its first day, as it did then."""
+    issued = dict(con.sql("SELECT period, first_issued_on FROM meta.period_issues").fetchall())
+    return {
+        p: calendar.working_days_after(issued.get(p) or Period.parse(p).start, settings.due_working_days)
+        for p in periods
+    }
 
 
 def _accounting_frame(accounts: list[dict]) -> pl.DataFrame:
@@ -123,7 +140,11 @@ def _accounting_frame(accounts: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(rows) if rows else pl.DataFrame()
 
 
-def stage_export(settings: Settings, period: str, accounts: list[dict], match_stats: list[dict]) -> dict:
+def stage_export(
+    settings: Settings, period: str, accounts: list[dict], match_stats: list[dict], today: date | None = None
+) -> dict:
+    """Township workbooks, the county summary and the departments' quality reports. The deadline is
+    counted from the day the period was first issued (`today` on the first export)."""
     from pipelines.export import monthly_unvisited, write_county_summary, write_township_workbook
     from pipelines.feedback import latest_verifications
     from pipelines.ingest.quality_report import write_quality_reports
@@ -151,7 +172,10 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
         ).pl()
         unvisited = {t: monthly_unvisited(con, t, period) for t in townships}  # None: no ledger received
         quality = write_quality_reports(con, out / "数据质量反馈", period)  # for departments, not townships
-    due = working_days_after(Period.parse(period).start, settings.due_working_days)
+    calendar = load_calendar(settings.county_dir)
+    with warehouse.connect(settings.warehouse) as con:
+        issued_on = record_first_issue(con, period, today or date.today())
+        due = due_dates(con, settings, [period], calendar)[period]
     paths: list[Path] = []
     names = township_file_names(townships)
     seal_key = county_key(settings.county_dir, period)  # created on the first export, kept in data/county
@@ -173,10 +197,16 @@ def stage_export(settings: Settings, period: str, accounts: list[dict], match_st
         match_stats=pl.DataFrame(match_stats),
         verifications=verifications,
         due_date=due,
-        today=date.today(),
+        today=today or date.today(),
         returns_not_imported=returns_not_imported,
     )
     return {
+        "deadline": {
+            "first_issued_on": issued_on.isoformat(),
+            "due_date": due.isoformat(),
+            "working_days": settings.due_working_days,
+            "calendar_assumed_years": sorted(calendar.assumed_years),
+        },
         "township_workbooks": [str(p) for p in paths],
         "county_summary": str(summary),
         "quality_reports": [str(p) for p in quality],
@@ -330,10 +360,8 @@ def run_summary_tables(settings: Settings, period: str, today: date | None = Non
                WHERE coalesce(status, '') NOT IN ('suppressed', 'closed')"""
         ).pl()
         answered = latest_verifications(con).select("warning_id")
-    due = {
-        p: working_days_after(Period.parse(p).start, settings.due_working_days)
-        for p in sent.get_column("period").unique().to_list()
-    }
+        periods = sent.get_column("period").unique().to_list()
+        due = due_dates(con, settings, periods, load_calendar(settings.county_dir))
     overdue = (
         sent.join(answered, on="warning_id", how="anti")
         .filter(pl.col("period").replace_strict(due, return_dtype=pl.Date) < today)

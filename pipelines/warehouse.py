@@ -122,6 +122,9 @@ CREATE TABLE IF NOT EXISTS meta.runs (
     run_id VARCHAR PRIMARY KEY, period VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
     status VARCHAR, summary VARCHAR
 );
+CREATE TABLE IF NOT EXISTS meta.period_issues (
+    period VARCHAR PRIMARY KEY, first_issued_on DATE, recorded_at TIMESTAMP DEFAULT current_timestamp
+);
 CREATE TABLE IF NOT EXISTS meta.stage_runs (
     period VARCHAR, stage VARCHAR, fingerprint VARCHAR, result VARCHAR, finished_at TIMESTAMP,
     PRIMARY KEY (period, stage)

@@ -15,6 +15,24 @@ from pipelines.runlock import run_lock
 from pipelines.settings import Settings
 
 
+def _say_deadline(deadline: dict) -> None:
+    """The deadline the townships were given, and a warning when it rests on weekdays alone."""
+    emit = progress.reporter("export")
+    emit(
+        f"核实反馈截止日期 {deadline['due_date']}（{deadline['first_issued_on']}首次下发后"
+        f"{deadline['working_days']}个工作日） | due {deadline['due_date']}"
+    )
+    if deadline["calendar_assumed_years"]:
+        years = "、".join(str(y) for y in deadline["calendar_assumed_years"])
+        message = (
+            f"{years}年的法定节假日尚未知（chinese-calendar 未收录），截止日期只扣除了周末；"
+            f"请在 data/county/calendar.yaml 中补充该年的 holidays / workdays | holidays of {years} unknown: "
+            "weekends only; add them to data/county/calendar.yaml"
+        )
+        get_run_logger().warning(message)
+        emit(message)
+
+
 def _report(stage: str):
     logger = get_run_logger()
     emit = progress.reporter(stage)
@@ -83,6 +101,7 @@ def _screen(settings: Settings, run_id: str, period: str) -> dict:
             rules = rules_task(settings, period)
         with progress.timed("export", timings):
             outputs = export_task(settings, period, accounts, matched["match_stats"])
+        _say_deadline(outputs["deadline"])
         stages.record_run(settings, run_id, period, "completed", {**rules, **outputs})  # before publishing:
         # the analysts' copy shows this run completed
         with progress.timed("publish", timings):

@@ -5,9 +5,9 @@ import pytest
 
 from pipelines.period import Period, PeriodError
 from pipelines.registry import RegistryMissing, build_core, segment_expr
-from pipelines.stages import working_days_after
 from pipelines.warehouse import connect
 from pipelines.warnings import build_warnings
+from pipelines.workdays import WorkCalendar
 
 
 @pytest.mark.parametrize(
@@ -44,8 +44,8 @@ def test_period_parsing_and_bounds():
 
 def test_due_date_counts_working_days():
     # 2026-11-01 is a Sunday: 5 working days later is Friday 6 November.
-    assert working_days_after(date(2026, 11, 1), 5) == date(2026, 11, 6)
-    assert working_days_after(date(2026, 11, 6), 1) == date(2026, 11, 9)
+    assert WorkCalendar().working_days_after(date(2026, 11, 1), 5) == date(2026, 11, 6)
+    assert WorkCalendar().working_days_after(date(2026, 11, 6), 1) == date(2026, 11, 9)
 
 
 def test_build_core_without_registry_is_a_clear_error():

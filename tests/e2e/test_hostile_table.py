@@ -36,6 +36,7 @@ import pytest
 import xlsxwriter
 
 from pipelines.flows.monthly import monthly_screening
+from pipelines.ingest import limits
 from pipelines.synth import generate_county
 
 PERIOD = "2026-11"
@@ -325,12 +326,14 @@ def ctx(tmp_path_factory) -> Ctx:
     logging.getLogger().addHandler(handler)
     mp = pytest.MonkeyPatch()
     mp.setenv("DIXIAN_MAX_INFLATED_BYTES", "50000000")
+    limits.current.cache_clear()  # limits are read from the environment once per process
     start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
         with contextlib.redirect_stderr(logs), contextlib.redirect_stdout(logs):
             result = monthly_screening(period=PERIOD, data_dir=str(data))
     finally:
         mp.undo()
+        limits.current.cache_clear()
         logging.getLogger().removeHandler(handler)
     grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - start) / 1024
     return Ctx(root, data, _inbox(data), secret, result, logs.getvalue(), grown, before)
