@@ -23,7 +23,7 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        m = re.fullmatch(r"(\d{4})-(\d{1,2})", str(text).strip())
+        m = re.fullmatch(r"(\d{4})-(\d{2})", str(text).strip())
         if not m or not 1 <= int(m.group(2)) <= 12:
             raise PeriodError(f"period {text!r} is not YYYY-MM (e.g. 2026-11)")
         return cls(int(m.group(1)), int(m.group(2)))

@@ -34,12 +34,17 @@ def test_segments(household_type, monitoring_type, eliminated, segment):
 
 
 def test_period_parsing_and_bounds():
-    p = Period.parse("2026-2")
+    p = Period.parse("2026-02")
     assert str(p) == "2026-02"
     assert (p.start, p.end) == (date(2026, 2, 1), date(2026, 2, 28))
     assert str(p.shift(-2)) == "2025-12"
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-1", "2026-2", "26-11", "2026/11", "202611", ""])
+def test_a_period_is_strictly_yyyy_mm(text):
+    """One format everywhere (issue 15): 2026-1 once ran a whole flow on an empty inbox."""
     with pytest.raises(PeriodError, match="YYYY-MM"):
-        Period.parse("2026-13")
+        Period.parse(text)
 
 
 def test_due_date_counts_working_days():
