@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
 
         from pipelines import warehouse as wh
+        from pipelines.analyst import publish, published_path
         from pipelines.feedback import import_feedback
         from pipelines.period import Period, PeriodError
         from pipelines.runlock import run_lock
@@ -44,9 +45,17 @@ def register(app: typer.Typer) -> None:
             except PeriodError as exc:
                 raise typer.BadParameter(str(exc)) from exc
         settings = Settings.load(data_dir=data_dir, warehouse=warehouse)
-        with run_lock(settings.warehouse), wh.connect(settings.warehouse) as con:  # not during a run
-            reports = import_feedback(
-                con, files, period=period, township=township, key=load_key(settings.county_dir)
+        with run_lock(settings.warehouse):  # not during a run
+            with wh.connect(settings.warehouse) as con:
+                reports = import_feedback(
+                    con, files, period=period, township=township, key=load_key(settings.county_dir)
+                )
+            # the analysts' copy shows the answers at once, not after the next monthly run
+            republished = (
+                publish(settings.warehouse)
+                if any(r.status == "imported" for r in reports)
+                and published_path(settings.warehouse).exists()
+                else None
             )
         if as_json:
             typer.echo(json.dumps([r.as_dict() for r in reports], ensure_ascii=False, indent=2))
@@ -58,6 +67,8 @@ def register(app: typer.Typer) -> None:
                 for issue in r.issues:
                     if issue.level != "pending" or len(r.issues) <= 50:
                         console.print(f"    - {issue}", markup=False)
+            if republished is not None:
+                console.print(f"[green]✓[/] 分析副本已更新 | analysts' copy republished → {republished}")
         if any(r.status == "refused" or r.rejected for r in reports):
             raise typer.Exit(1)
 

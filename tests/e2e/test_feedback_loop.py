@@ -261,3 +261,28 @@ def test_no_workbook_holds_another_townships_household(loop):
             households = [h for h in frame.get_column("户编号").to_list() if h]
             assert {township_of[h] for h in households} <= {township}, path
             assert Path(path).name.startswith(f"{township}_")
+
+
+def test_cli_import_republishes_the_analysts_copy(loop, tmp_path):
+    """`dixian feedback import` refreshes the published copy: `dixian sql` shows the new verifications at
+    once, not after the next monthly run (issue 15 item 5). Last in this module: it adds answers."""
+    from typer.testing import CliRunner
+
+    from pipelines.analyst import published_path
+    from pipelines.cli import app
+
+    settings = loop["settings"]
+    stages.stage_publish(settings)
+
+    def published_verifications() -> int:
+        with duckdb.connect(str(published_path(settings.warehouse)), read_only=True) as con:
+            return con.sql("SELECT count(*) FROM warn.verifications").fetchall()[0][0]
+
+    before = published_verifications()
+    book = next(Path(p) for p in loop["second"]["township_workbooks"] if meta_of(Path(p))["visits"])
+    answer = lambda i, vid: ("无风险", "入户核实", "网格员丁", date.today())  # noqa: E731
+    filled = fill(book, tmp_path / book.name.replace(".xlsx", "_已核实.xlsx"), answer)
+    result = CliRunner().invoke(app, ["feedback", "import", str(filled), "--data-dir", str(loop["data"])])
+    assert result.exit_code == 0, result.output
+    assert "analysts' copy republished" in result.output
+    assert published_verifications() > before
