@@ -161,6 +161,7 @@ def run(
     warehouse: Path | None = typer.Option(None, help="DuckDB file (default <data>/warehouse.duckdb)."),
     rules_dir: Path | None = typer.Option(None, help="Rules folder (default ./rules)."),
     mask_ids: bool = typer.Option(False, "--mask-ids", help="Mask ID numbers in township workbooks."),
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
 ) -> None:
     """Run the monthly screening flow: ingest, match, rules, workbooks. 运行月度比对预警。"""
     _prefect_env()
@@ -170,6 +171,7 @@ def run(
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
     from pipelines import progress
     from pipelines.analyst import CorruptWarehouse
+    from pipelines.registry import RegistryMissing
     from pipelines.warehouse import WarehouseBusy
 
     started = time.perf_counter()
@@ -187,18 +189,12 @@ def run(
             label = labels.get(stage, stage)
             if message.startswith("done in"):
                 console.print(f"[green]✓[/] {label}: {message}")
+            elif message.startswith("failed after"):
+                console.print(f"[red]✗[/] {label}: 失败 / {message}")
             else:
                 status.update(f"{label}: {message}")
 
-        from pipelines.ingest.lexicon import LexiconError, load_lexicon
-
-        try:  # the county's own lexicon is checked before anything runs: an error there is one clear line
-            load_lexicon(settings.county_dir)
-        except LexiconError as exc:
-            console.print(
-                f"[red]本县词表有误，未运行 / the county lexicon has an error, nothing was run:[/] {exc}"
-            )
-            raise typer.Exit(2) from exc
+        _preflight(settings, debug)
         progress.subscribe(show)
         try:
             result = monthly_screening(
@@ -214,9 +210,81 @@ def run(
         except CorruptWarehouse as exc:
             console.print(f"[red]{exc}[/]")
             raise typer.Exit(4) from exc
+        except RegistryMissing as exc:
+            if debug:
+                raise
+            console.print(
+                f"[red]✗ 没有登记名册，未生成核实表 / no registry, no workbooks:[/] 请把防返贫监测系统导出的"
+                f"名册（XLSX/CSV）放进 {settings.data_dir / 'registry'} 后重新运行 | put the registry export "
+                f"in {settings.data_dir / 'registry'} and run again"
+            )
+            raise typer.Exit(2) from exc
+        except PermissionError as exc:
+            if debug:
+                raise
+            console.print(
+                f"[red]✗ 无法写入 / cannot write:[/] {exc.filename or exc} — 请检查该文件夹的写入权限，"
+                "或用 --data-dir 指定可写的数据目录 | check write access or pass --data-dir"
+            )
+            raise typer.Exit(2) from exc
         finally:
             progress.unsubscribe(show)
     _print_summary(result, settings, time.perf_counter() - started)
+
+
+def _has_registry(settings: Settings) -> bool:
+    """A registry export in data/registry/, or one loaded by an earlier run."""
+    folder = settings.data_dir / "registry"
+    if folder.is_dir() and any(p.is_file() and not p.name.startswith(("~$", ".")) for p in folder.iterdir()):
+        return True
+    if not settings.warehouse.exists():
+        return False
+    import duckdb
+
+    try:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            return bool(
+                con.sql("SELECT count(*) FROM meta.batches WHERE source = 'registry'").fetchall()[0][0]
+            )
+    except duckdb.Error:
+        return True  # busy or older: the run itself will say
+
+
+def _preflight(settings: Settings, debug: bool) -> None:
+    """What the officer's own files must get right, checked before anything is loaded: the county's
+    lexicon and calendar, the rules and their parameters. An error there is one line naming the file
+    (and `--debug` shows the traceback); nothing was run."""
+    from pipelines.ingest.lexicon import LexiconError, load_lexicon
+    from pipelines.rulebook import load_parameters, load_rulebook
+    from pipelines.workdays import CalendarError, load_calendar
+
+    checks = (
+        ("本县词表有误 / the county lexicon has an error", lambda: load_lexicon(settings.county_dir)),
+        ("本县节假日文件有误 / the county calendar has an error", lambda: load_calendar(settings.county_dir)),
+        (
+            "预警规则有误 / the rules have an error",
+            lambda: load_rulebook(
+                settings.rules_dir, load_parameters(settings.rules_dir / "parameters.yaml")
+            ),
+        ),
+    )
+    if not _has_registry(settings):
+        console.print(
+            f"[red]✗ 没有登记名册，未运行 / no registry, nothing was run:[/] 请把防返贫监测系统导出的名册"
+            f"（XLSX/CSV）放进 {settings.data_dir / 'registry'} 后重新运行 | put the registry export in "
+            f"{settings.data_dir / 'registry'} and run again"
+        )
+        raise typer.Exit(2)
+    for what, check in checks:
+        try:
+            check()
+        except (LexiconError, CalendarError, ValueError, OSError) as exc:
+            if debug:
+                raise
+            console.print(f"[red]✗ {what}，未运行 / nothing was run:[/] {exc}", soft_wrap=True)
+            if "rules" in what:
+                console.print(f"  检查 / check: dixian rules check --rules-dir {settings.rules_dir}")
+            raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -235,7 +303,7 @@ def demo(
     for f in data_dir.glob("warehouse.duckdb*"):
         f.unlink()
     synth(out=data_dir, households=households, seed=seed, period=p)
-    run(period=p, data_dir=data_dir, warehouse=None, rules_dir=None, mask_ids=False)
+    run(period=p, data_dir=data_dir, warehouse=None, rules_dir=None, mask_ids=False, debug=False)
 
 
 @app.command()

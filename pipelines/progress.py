@@ -37,13 +37,16 @@ def reporter(stage: str) -> Callable[[str], None]:
 
 @contextmanager
 def timed(stage: str, timings: dict[str, float] | None = None) -> Iterator[None]:
-    """Emit the start and the end of a stage with its wall time; record it in `timings`."""
+    """Emit the start and the end of a stage with its wall time (or that it failed); record it in
+    `timings`."""
     emit(stage, "start")
     started = time.perf_counter()
     try:
         yield
-    finally:
-        elapsed = time.perf_counter() - started
-        if timings is not None:
-            timings[stage] = round(elapsed, 2)
-        emit(stage, f"done in {elapsed:.1f} s")
+    except BaseException:
+        emit(stage, f"failed after {time.perf_counter() - started:.1f} s")
+        raise
+    elapsed = time.perf_counter() - started
+    if timings is not None:
+        timings[stage] = round(elapsed, 2)
+    emit(stage, f"done in {elapsed:.1f} s")

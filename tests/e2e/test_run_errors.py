@@ -1,0 +1,72 @@
+"""Ordinary mistakes end `dixian run` with one short bilingual line naming the file and the fix, before
+anything is loaded, and no traceback (issue 15 item 3); a stage that fails is shown as failed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipelines import progress
+from pipelines.cli import app
+from pipelines.synth import generate_county
+
+ROOT = Path(__file__).resolve().parents[2]
+PERIOD = "2026-11"
+
+
+def _run(*args: str):
+    return CliRunner().invoke(app, ["run", "--period", PERIOD, *args])
+
+
+def test_no_registry_is_one_line_and_nothing_runs(tmp_path):
+    data = tmp_path / "data"
+    (data / "inbox" / PERIOD).mkdir(parents=True)
+    result = _run("--data-dir", str(data))
+    assert result.exit_code == 2, result.output
+    assert "no registry, nothing was run" in result.output and str(data / "registry") in result.output
+    assert "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)  # a clean exit, not an error escaping
+    assert not (data / "warehouse.duckdb").exists()  # nothing was loaded
+
+
+def test_bad_rules_are_named_with_their_line_before_anything_is_loaded(tmp_path):
+    data = tmp_path / "data"
+    generate_county(data, households=20, seed=2, period=PERIOD)
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    with (rules / "parameters.yaml").open("a", encoding="utf-8") as f:
+        f.write("broken: [\n")
+    result = _run("--data-dir", str(data), "--rules-dir", str(rules))
+    assert result.exit_code == 2, result.output
+    assert "the rules have an error" in result.output and "parameters.yaml:" in result.output
+    assert "dixian rules check" in result.output and "Traceback" not in result.output
+    assert not (data / "warehouse.duckdb").exists()
+
+
+def test_a_bad_county_calendar_is_named(tmp_path):
+    data = tmp_path / "data"
+    generate_county(data, households=20, seed=2, period=PERIOD)
+    (data / "county").mkdir(exist_ok=True)
+    (data / "county" / "calendar.yaml").write_text("holidays: [someday]\n", encoding="utf-8")
+    result = _run("--data-dir", str(data))
+    assert result.exit_code == 2, result.output
+    assert "calendar.yaml" in result.output and "'someday' is not a date" in result.output
+
+
+def test_a_failing_stage_is_reported_failed_not_done():
+    seen: list[tuple[str, str]] = []
+
+    def listen(stage: str, message: str) -> None:
+        seen.append((stage, message))
+
+    progress.subscribe(listen)
+    try:
+        with pytest.raises(RuntimeError), progress.timed("match"):
+            raise RuntimeError("boom")
+    finally:
+        progress.unsubscribe(listen)
+    assert seen[0] == ("match", "start")
+    assert seen[-1][1].startswith("failed after") and not any(m.startswith("done") for _, m in seen)
