@@ -71,8 +71,25 @@ def synth(
     console.print(f"[green]✓[/] synthetic county in {out} ({time.perf_counter() - started:.1f} s): {result}")
 
 
+def _print_deliveries(result: dict) -> None:
+    """Each department's delivery this period, first of all the run says."""
+    colours = {"loaded": "green", "problems": "yellow", "not_due": "dim"}
+    t = Table(title=f"部门报送 / deliveries — {result['period']}")
+    for c in ("部门 department", "报送情况 status", "files", "rows", "说明 detail"):
+        t.add_column(c, justify="right" if c in ("files", "rows") else "left")
+    for row in result.get("deliveries") or []:
+        colour = colours.get(row["status"], "red")
+        t.add_row(
+            row["department"], f"[{colour}]{row['status_zh']}[/] ({row['status']})", str(row["files"]),
+            str(row["rows_loaded"]), row["detail"],
+        )  # fmt: skip
+    console.print(t)
+
+
 def _print_summary(result: dict, settings: Settings, elapsed: float) -> None:
     from pipelines.stages import warnings_by_township
+
+    _print_deliveries(result)
 
     t = Table(
         title=f"数据接收 / ingest — {result['period']} (read = new + unchanged + changed + quarantined + ignored)"
@@ -162,6 +179,9 @@ def run(
     rules_dir: Path | None = typer.Option(None, help="Rules folder (default ./rules)."),
     mask_ids: bool = typer.Option(False, "--mask-ids", help="Mask ID numbers in township workbooks."),
     debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error."),
+    allow_missing: bool = typer.Option(
+        False, "--allow-missing", help="Go ahead although a department's data is missing this period."
+    ),
 ) -> None:
     """Run the monthly screening flow: ingest, match, rules, workbooks. 运行月度比对预警。"""
     _prefect_env()
@@ -203,6 +223,7 @@ def run(
                 warehouse=str(settings.warehouse),
                 rules_dir=str(settings.rules_dir),
                 mask_ids=mask_ids,
+                allow_missing=allow_missing,
             )
         except WarehouseBusy as exc:
             console.print(f"[red]数据仓库正被占用，未运行 / the warehouse is busy, nothing was run:[/] {exc}")
@@ -229,6 +250,16 @@ def run(
             raise typer.Exit(2) from exc
         finally:
             progress.unsubscribe(show)
+    if result.get("stopped"):
+        _print_deliveries(result)
+        for reason in result["blocking"]:
+            console.print(f"[red]✗ {reason}[/]")
+        console.print(
+            "[red]本期数据不全，未生成核实表 / data missing this period, no workbooks were written.[/] "
+            "补齐后重新运行；确需先行下发，请加 --allow-missing（核实表封面将注明缺少的部门） | "
+            "complete the inbox and run again, or pass --allow-missing"
+        )
+        raise typer.Exit(5)
     _print_summary(result, settings, time.perf_counter() - started)
 
 
@@ -303,7 +334,15 @@ def demo(
     for f in data_dir.glob("warehouse.duckdb*"):
         f.unlink()
     synth(out=data_dir, households=households, seed=seed, period=p)
-    run(period=p, data_dir=data_dir, warehouse=None, rules_dir=None, mask_ids=False, debug=False)
+    run(
+        period=p,
+        data_dir=data_dir,
+        warehouse=None,
+        rules_dir=None,
+        mask_ids=False,
+        debug=False,
+        allow_missing=False,
+    )
 
 
 @app.command()

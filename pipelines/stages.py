@@ -140,8 +140,38 @@ def _accounting_frame(accounts: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(rows) if rows else pl.DataFrame()
 
 
+def stage_deliveries(settings: Settings, period: str, accounts: list[dict]) -> dict:
+    """Each department's delivery this period (pipelines.deliveries) and what should stop the run."""
+    from pipelines.deliveries import blocking, default_expectations, delivery_table, load_expectations
+    from schemas import get_source
+
+    departments = {s: get_source(s).department for s in department_sources()}
+    p = Period.parse(period)
+    quarter = [str(p.shift(-k)) for k in range((p.month - 1) % 3 + 1)]
+    with warehouse.connect(settings.warehouse) as con:
+        loaded = con.sql(
+            "SELECT DISTINCT source, period FROM meta.batches WHERE status = 'loaded' AND period IN ?",
+            params=[[str(p.shift(-1)), *quarter]],
+        ).fetchall()
+    expectations = load_expectations(settings.county_dir, departments) or default_expectations(
+        sorted({s for s, q in loaded if q == str(p.shift(-1)) and s in departments})
+    )
+    in_quarter = {s for s, q in loaded if q in quarter and q != period}
+    table = delivery_table(accounts, expectations, period, departments, in_quarter)
+    return {
+        "deliveries": table,
+        "blocking": blocking(table, accounts, departments),
+        "expected_from_file": expectations.from_file,
+    }
+
+
 def stage_export(
-    settings: Settings, period: str, accounts: list[dict], match_stats: list[dict], today: date | None = None
+    settings: Settings,
+    period: str,
+    accounts: list[dict],
+    match_stats: list[dict],
+    today: date | None = None,
+    deliveries: list[dict] | None = None,
 ) -> dict:
     """Township workbooks, the county summary and the departments' quality reports. The deadline is
     counted from the day the period was first issued (`today` on the first export)."""
@@ -199,6 +229,7 @@ def stage_export(
         due_date=due,
         today=today or date.today(),
         returns_not_imported=returns_not_imported,
+        deliveries=pl.DataFrame(deliveries) if deliveries else None,
     )
     return {
         "deadline": {

@@ -43,6 +43,14 @@ PROGRESS_SHEET = "核实进度"
 OVERDUE_SHEET = "逾期未核实"
 OUTCOME_SHEET = "核实结果"
 PRECISION_SHEET = "规则准确率"
+DELIVERY_SHEET = "部门报送"
+DELIVERY_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("department", "部门"),
+    ("status_zh", "本期报送情况"),
+    ("files", "文件数"),
+    ("rows_loaded", "入库行数"),
+    ("detail", "说明"),
+)
 RETURNS_SHEET = "回收文件未导入"
 RETURNS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("file", "文件"),
@@ -99,8 +107,12 @@ def write_county_summary(
     due_date: date | None = None,
     today: date | None = None,
     returns_not_imported: pl.DataFrame | None = None,
+    deliveries: pl.DataFrame | None = None,
 ) -> Path:
     """Write the county summary for a period and return its path.
+
+    `deliveries`: one row per department (pipelines.deliveries.delivery_table), shown first on the
+    数据接收 sheet's neighbour 部门报送 — received, with problems, refused, an old file re-sent, not received.
 
     `returns_not_imported`: files in the returns folder that were not imported (file, status_zh, reason,
     at), listed on their own sheet so none is passed over without a word.
@@ -139,6 +151,12 @@ def write_county_summary(
         f = _Formats(workbook)
         _write_by_cause(workbook, workbook.add_worksheet(SUMMARY_SHEET), f, period, counts, townships)
         _write_by_severity(workbook.add_worksheet(SEVERITY_SHEET), f, period, counts, townships)
+        if deliveries is not None and deliveries.height:
+            require_columns(deliveries, "deliveries", [c for c, _ in DELIVERY_COLUMNS])
+            _write_table(
+                workbook.add_worksheet(DELIVERY_SHEET), f, deliveries, DELIVERY_COLUMNS,
+                f"各部门本期报送情况（{period}）", period=period,
+            )  # fmt: skip
         _write_table(
             workbook.add_worksheet(ACCOUNTING_SHEET), f, accounting, ACCOUNTING_COLUMNS,
             f"数据接收情况（{period}）", period=period,

@@ -60,8 +60,10 @@ def rules_task(settings: Settings, period: str) -> dict:
 
 
 @task(name="export", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def export_task(settings: Settings, period: str, accounts: list[dict], match_stats: list[dict]) -> dict:
-    return stages.stage_export(settings, period, accounts, match_stats)
+def export_task(
+    settings: Settings, period: str, accounts: list[dict], match_stats: list[dict], deliveries: list[dict]
+) -> dict:
+    return stages.stage_export(settings, period, accounts, match_stats, deliveries=deliveries)
 
 
 @task(name="publish", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -77,30 +79,40 @@ def monthly_screening(
     rules_dir: str | None = None,
     mask_ids: bool | None = None,
     months_back: int = 0,
+    allow_missing: bool = False,
 ) -> dict:
     """Screen one period: `period` (YYYY-MM), or the month `months_back` months before this one
     (the scheduled run on the 5th uses months_back=1: the previous month, whose data departments
-    have sent by then)."""
+    have sent by then). A period without any department file, or without an expected one, stops
+    after ingest (result "stopped") unless `allow_missing`."""
     period = str(Period.parse(period)) if period else str(Period.current().shift(-months_back))
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
     run_id = str(flow_run.get_id() or uuid.uuid4())
     with run_lock(settings.warehouse):  # one run at a time for the whole run; a killed run frees it
-        return _screen(settings, run_id, period)
+        return _screen(settings, run_id, period, allow_missing)
 
 
-def _screen(settings: Settings, run_id: str, period: str) -> dict:
+def _screen(settings: Settings, run_id: str, period: str, allow_missing: bool) -> dict:
     stages.record_run(settings, run_id, period, "running")  # also closes runs a kill left "running"
     timings: dict[str, float] = {}
     try:
         # Timed here, in the flow body: task parameters may be copied, so tasks cannot fill a dict.
         with progress.timed("ingest", timings):
             accounts = ingest_task(settings, period)
+        deliveries = stages.stage_deliveries(settings, period, accounts)
+        if deliveries["blocking"] and not allow_missing:
+            # the workbooks would look normal while holding other months' picture: stop, say why
+            stages.record_run(settings, run_id, period, "stopped", {"blocking": deliveries["blocking"]})
+            get_run_logger().warning("stopped: " + "; ".join(deliveries["blocking"]))
+            return {"stopped": True, "period": period, "accounts": accounts, **deliveries}
         with progress.timed("match", timings):
             matched = match_task(settings, period)
         with progress.timed("rules", timings):
             rules = rules_task(settings, period)
         with progress.timed("export", timings):
-            outputs = export_task(settings, period, accounts, matched["match_stats"])
+            outputs = export_task(
+                settings, period, accounts, matched["match_stats"], deliveries["deliveries"]
+            )
         _say_deadline(outputs["deadline"])
         stages.record_run(settings, run_id, period, "completed", {**rules, **outputs})  # before publishing:
         # the analysts' copy shows this run completed
@@ -149,4 +161,6 @@ def _screen(settings: Settings, run_id: str, period: str) -> dict:
         **outputs,
         "published": published,
         "timings": timings,
+        "deliveries": deliveries["deliveries"],
+        "blocking": deliveries["blocking"],
     }

@@ -100,6 +100,9 @@ class FileAccount:
     """field → {header, confidence, scale}: how each column was read (meta.batches.column_map)."""
     detection: str = ""
     """Why the file was taken for its source (folder, title, headers), for the officer."""
+    resent_from: str = ""
+    """For a skipped file first loaded for another period: that period (a department re-sent an old
+    file; its rows were not read again and are not counted for this period)."""
 
     def __setattr__(self, name: str, value: object) -> None:
         # a reader's error text may quote the file's full path, and a file name may hold an ID number:
@@ -493,14 +496,22 @@ def load_file(
     account = FileAccount(source=source_name or "", file=shown, sha256=sha)
     already = fetch_one(
         con,
-        "SELECT status, source, rows_read, rows_loaded, rows_quarantined, rows_ignored,"
+        "SELECT status, source, period, rows_read, rows_loaded, rows_quarantined, rows_ignored,"
         " coalesce(rows_unchanged, 0), coalesce(rows_changed, 0) FROM meta.batches WHERE batch_id = ?",
         [batch_id],
     )
     if already and already[0] == "loaded":
         account.status = "skipped"
         account.source = already[1]
-        account.message = "同一文件已入库，跳过 | same content already loaded, skipped"
+        if already[2] and already[2] != period:
+            # an old file sent again: nothing new in it for this period, and its rows are not this period's
+            account.resent_from = str(already[2])
+            account.message = (
+                f"与{already[2]}期已入库的文件完全相同，是旧文件重复报送，未重复入库 | identical to the file "
+                f"loaded for {already[2]}: an old file sent again, not loaded again"
+            )
+            return account
+        account.message = "同一文件本期已入库，跳过 | same content already loaded for this period, skipped"
         (
             account.rows_read,
             account.rows_loaded,
@@ -508,7 +519,7 @@ def load_file(
             account.rows_ignored,
             account.rows_unchanged,
             account.rows_changed,
-        ) = already[2:]
+        ) = already[3:]
         return account
 
     encoding = ""
