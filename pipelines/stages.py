@@ -208,13 +208,21 @@ def stage_export(
         due = due_dates(con, settings, [period], calendar)[period]
     paths: list[Path] = []
     names = township_file_names(townships)
+    cover_departments = (
+        (
+            [d["department"] for d in deliveries if d["status"] in ("loaded", "problems")],
+            [d["department"] for d in deliveries if d["status"] in ("missing", "resent", "refused")],
+        )
+        if deliveries
+        else None
+    )
     seal_key = county_key(settings.county_dir, period)  # created on the first export, kept in data/county
     for township in townships:
         path = output_file(out, f"{names[township]}_预警核实表_{period}.xlsx")
         mine = warnings.filter(pl.col("township") == township)
         write_township_workbook(
             path, township, period, mine, rules, due_date=due, mask_ids=settings.mask_ids,
-            unvisited=unvisited[township], seal_key=seal_key,
+            unvisited=unvisited[township], seal_key=seal_key, departments=cover_departments,
         )  # fmt: skip
         paths.append(path)
     accounting = _accounting_frame(accounts)

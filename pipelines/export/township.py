@@ -65,6 +65,7 @@ def write_township_workbook(
     mask_ids: bool = False,
     unvisited: pl.DataFrame | None = None,
     seal_key: SealKey | None = None,
+    departments: tuple[list[str], list[str]] | None = None,
 ) -> Path:
     """Write one township's verification workbook and return its path. `seal_key`: the county's key
     (pipelines.seal) the hidden sheet is sealed with; the monthly export always passes it.
@@ -81,6 +82,9 @@ def write_township_workbook(
     households with no grid visit recorded in the month; it fills the 本月未走访监测户 sheet and is
     counted on the cover. Rows of another township are refused like warnings. None means no visit
     ledger was received: the sheet then says so (本期未收到网格走访台账) rather than list everyone.
+
+    ``departments``: (departments whose data this period's screening used, departments whose data did
+    not arrive), said on the cover so a township knows which risks this list cannot show.
     """
     start = period_start(period)
     if due_date < start:
@@ -99,7 +103,7 @@ def write_township_workbook(
         formats = _Formats(workbook)
         _write_cover(
             workbook.add_worksheet(COVER_SHEET), formats, title, visits, warnings.height, due_date,
-            period, must_visit,
+            period, must_visit, departments,
         )  # fmt: skip
         verify = workbook.add_worksheet(VERIFY_SHEET)
         _write_visits(verify, formats, township, period, visits, start, mask_ids=mask_ids)
@@ -210,6 +214,25 @@ class _Formats:
         }
 
 
+def _department_lines(departments: tuple[list[str], list[str]] | None) -> list[tuple[str, str, object]]:
+    if departments is None:
+        return []
+    used, missing = departments
+    lines: list[tuple[str, str, object]] = [
+        ("para", "本期比对数据", f"已收到{len(used)}个部门的本期数据：{'、'.join(used) or '无'}。")
+    ]
+    if missing:
+        lines.append(
+            (
+                "warn",
+                "本期缺少数据",
+                f"{'、'.join(missing)}本期数据未收到（或只重发了旧文件），相关风险本期未能比对，"
+                "请结合走访掌握情况。",
+            )
+        )
+    return lines
+
+
 def _write_cover(
     ws: Worksheet,
     f: _Formats,
@@ -219,6 +242,7 @@ def _write_cover(
     due_date: date,
     period: str,
     must_visit: list[dict[str, object]] | None,
+    departments: tuple[list[str], list[str]] | None = None,
 ) -> None:
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 76)
@@ -270,6 +294,7 @@ def _write_cover(
             f"{due_date.year}年{due_date.month}月{due_date.day}日（{due_date.isoformat()}）",
         ),
         unvisited_line,
+        *_department_lines(departments),
         ("heading", "二、如何填写", None),
         (
             "para",

@@ -58,6 +58,15 @@ def test_allow_missing_goes_ahead_and_the_summary_shows_each_department(county):
     status = {r[0]: r[1] for r in rows[2:] if r and r[0]}
     assert status["卫生健康委"] == "未收到"
     assert status["医疗保障局"] == "旧文件重复报送"
+    # each township's cover says which departments' data are missing this period
+    book = next((county / "out" / P_NEXT).glob("*_预警核实表_*.xlsx"))
+    cover = "\n".join(
+        str(c)
+        for row in openpyxl.load_workbook(book).worksheets[0].iter_rows(values_only=True)
+        for c in row
+        if c
+    )
+    assert "本期缺少数据" in cover and "卫生健康委" in cover and "医疗保障局" in cover
 
 
 def test_the_county_file_of_expected_feeds_is_checked(tmp_path):
