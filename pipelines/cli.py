@@ -425,7 +425,7 @@ def serve(
     if dry_run:
         return
     console.print("starting a local Prefect server and serving; Ctrl-C stops both")
-    serve_all(prefect_yaml, port)
+    serve_all(prefect_yaml, port, say=lambda line: console.print(line, soft_wrap=True))
 
 
 @app.command("grid-report")

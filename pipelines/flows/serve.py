@@ -104,16 +104,48 @@ def next_runs(schedule: ScheduleSpec, n: int = 1, after: datetime | None = None)
     return list(asyncio.run(cron.get_dates(n=n, start=after)))
 
 
-def _free_port() -> int:
+PREFERRED_PORT = 4200
+"""Prefect's usual port: links and `PREFECT_API_URL` stay the same from one serve to the next."""
+
+
+def _free_port(preferred: int = PREFERRED_PORT) -> int:
+    """`preferred` when nothing listens there, else any free port."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            pass
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+def server_env(port: int, base: dict[str, str] | None = None) -> dict[str, str]:
+    """The server's environment: it listens on `port`, and its UI asks for its API there too (left to
+    itself the UI looks at the default port 4200, wherever the server really is)."""
+    env = dict(os.environ if base is None else base)
+    env.update(
+        {
+            "PREFECT_SERVER_API_HOST": "127.0.0.1",
+            "PREFECT_SERVER_API_PORT": str(port),
+            "PREFECT_UI_API_URL": api_url(port),
+        }
+    )
+    env.pop("PREFECT_API_URL", None)  # the server is not a client of another server
+    return env
+
+
+def api_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}/api"
+
+
 def start_server(port: int, timeout: float = 90.0) -> subprocess.Popen:
     """`prefect server start` on loopback; returns once its API answers."""
     cmd = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True, env=server_env(port)
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -160,14 +192,18 @@ def runner_deployments(specs: list[DeploymentSpec], root: Path) -> list:
     return out
 
 
-def serve_all(prefect_yaml: Path, port: int | None = None) -> None:
-    """Start a local server and serve every deployment until interrupted."""
+def serve_all(prefect_yaml: Path, port: int | None = None, say=print) -> None:
+    """Start a local server and serve every deployment until interrupted; `say` gets the links."""
     root = prefect_yaml.parent
     deployments = runner_deployments(load_specs(prefect_yaml), root)
     port = port or _free_port()
     server = start_server(port)
+    say(f"Prefect UI: http://127.0.0.1:{port}  (界面)")
+    say(
+        f"Prefect CLI in another terminal: export PREFECT_API_URL={api_url(port)}  then e.g. `prefect deployment ls`"
+    )
     try:
-        with temporary_settings(updates={PREFECT_API_URL: f"http://127.0.0.1:{port}/api"}):
+        with temporary_settings(updates={PREFECT_API_URL: api_url(port)}):
             serve(*deployments)
     finally:
         stop_server(server)

@@ -60,3 +60,27 @@ def test_unknown_schedule_keys_are_refused(tmp_path):
 def test_a_bad_entrypoint_is_a_clear_error():
     with pytest.raises(DeploymentSpecError, match="does not import"):
         import_flow("pipelines/flows/nothing_here.py:flow", ROOT)
+
+
+def test_the_served_ui_asks_for_its_api_where_the_server_listens():
+    """`dixian serve` once printed a UI link whose page looked for its API on port 4200 while the
+    server listened elsewhere (issue 15 item 5): the server's UI now reports its own API URL."""
+    import socket
+
+    import httpx
+
+    from pipelines.flows.serve import _free_port, api_url, server_env, start_server, stop_server
+
+    with socket.socket() as busy:  # the preferred port taken: another free one, and the UI follows it
+        busy.bind(("127.0.0.1", 0))
+        taken = busy.getsockname()[1]
+        port = _free_port(preferred=taken)
+        assert port != taken
+    env = server_env(port, base={"PREFECT_API_URL": "http://elsewhere:4200/api"})
+    assert env["PREFECT_UI_API_URL"] == api_url(port) and "PREFECT_API_URL" not in env
+    server = start_server(port)
+    try:
+        settings = httpx.get(f"http://127.0.0.1:{port}/ui-settings", timeout=10).json()
+    finally:
+        stop_server(server)
+    assert settings["api_url"] == f"http://127.0.0.1:{port}/api"
