@@ -84,3 +84,13 @@ def test_the_served_ui_asks_for_its_api_where_the_server_listens():
     finally:
         stop_server(server)
     assert settings["api_url"] == f"http://127.0.0.1:{port}/api"
+
+
+def test_served_deployments_carry_the_concurrency_limits_of_prefect_yaml():
+    """What `dixian serve` hands to Prefect: each deployment with the limit its prefect.yaml entry sets."""
+    from pipelines.flows.serve import load_specs, runner_deployments
+
+    specs = load_specs(ROOT / "prefect.yaml")
+    served = {d.name: d.concurrency_limit for d in runner_deployments(specs, ROOT)}
+    assert served == {s.name: s.concurrency_limit for s in specs}
+    assert served["monthly-screening"] == 1  # two monthly runs never overlap
