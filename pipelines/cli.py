@@ -234,11 +234,7 @@ def run(
         except RegistryMissing as exc:
             if debug:
                 raise
-            console.print(
-                f"[red]✗ 没有登记名册，未生成核实表 / no registry, no workbooks:[/] 请把防返贫监测系统导出的"
-                f"名册（XLSX/CSV）放进 {settings.data_dir / 'registry'} 后重新运行 | put the registry export "
-                f"in {settings.data_dir / 'registry'} and run again"
-            )
+            _say_no_registry(settings)
             raise typer.Exit(2) from exc
         except PermissionError as exc:
             if debug:
@@ -261,6 +257,14 @@ def run(
         )
         raise typer.Exit(5)
     _print_summary(result, settings, time.perf_counter() - started)
+
+
+def _say_no_registry(settings: Settings) -> None:
+    folder = settings.data_dir / "registry"
+    console.print(
+        f"[red]✗ 没有登记名册，未运行 / no registry, nothing was run:[/] 请把防返贫监测系统导出的名册"
+        f"（XLSX/CSV）放进 {folder} 后重新运行 | put the registry export in {folder} and run again"
+    )
 
 
 def _has_registry(settings: Settings) -> bool:
@@ -300,11 +304,7 @@ def _preflight(settings: Settings, debug: bool) -> None:
         ),
     )
     if not _has_registry(settings):
-        console.print(
-            f"[red]✗ 没有登记名册，未运行 / no registry, nothing was run:[/] 请把防返贫监测系统导出的名册"
-            f"（XLSX/CSV）放进 {settings.data_dir / 'registry'} 后重新运行 | put the registry export in "
-            f"{settings.data_dir / 'registry'} and run again"
-        )
+        _say_no_registry(settings)
         raise typer.Exit(2)
     for what, check in checks:
         try:

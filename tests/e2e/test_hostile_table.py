@@ -164,15 +164,21 @@ def _check_id_in_file_name(ctx: Ctx) -> None:
     assert (ctx.inbox / "卫健" / f"某某_{PLANTED_ID}_确诊补报.csv").exists()  # the input is untouched
 
 
+def _seed(path: Path, *rows: list[str]) -> Path:
+    """A plain workbook with the medical header and `rows`: the base a hostile part is planted into."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    for r, values in enumerate([MEDICAL.strip().split(","), *rows]):
+        for c, v in enumerate(values):
+            ws.write_string(r, c, v)
+    wb.close()
+    return path
+
+
 def _zip_bomb(data: Path, outside: Path) -> None:
     """A valid workbook whose sheet XML is padded: 70 KB zipped, 80 MB unzipped (over the limit the
     run is given through its environment, DIXIAN_MAX_INFLATED_BYTES)."""
-    seed = outside / "seed.xlsx"
-    wb = xlsxwriter.Workbook(str(seed))
-    ws = wb.add_worksheet()
-    for c, h in enumerate(MEDICAL.strip().split(",")):
-        ws.write_string(0, c, h)
-    wb.close()
+    seed = _seed(outside / "seed.xlsx")
     target = _inbox(data) / "医保" / "住院结算_补充.xlsx"
     target.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(seed) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
@@ -235,13 +241,7 @@ def _check_formula_and_sql(ctx: Ctx) -> None:
 
 def _xxe(data: Path, outside: Path) -> None:
     """A workbook whose shared strings declare an external entity pointing at the outside file."""
-    seed = outside / "seed_xxe.xlsx"
-    wb = xlsxwriter.Workbook(str(seed))
-    ws = wb.add_worksheet()
-    for c, h in enumerate(MEDICAL.strip().split(",")):
-        ws.write_string(0, c, h)
-    ws.write_string(1, 0, "PLACEHOLDER")
-    wb.close()
+    seed = _seed(outside / "seed_xxe.xlsx", ["PLACEHOLDER"])
     target = _inbox(data) / "医保" / "实体.xlsx"
     evil = (
         f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file://{outside / "secret.csv"}">]>'
@@ -262,14 +262,7 @@ def _check_xxe(ctx: Ctx) -> None:
 
 def _macro(data: Path, outside: Path) -> None:
     """A macro-enabled workbook (.xlsm with a vbaProject part): read as data, its macro never runs."""
-    seed = outside / "seed_macro.xlsx"
-    wb = xlsxwriter.Workbook(str(seed))
-    ws = wb.add_worksheet()
-    for c, h in enumerate(MEDICAL.strip().split(",")):
-        ws.write_string(0, c, h)
-    for c, v in enumerate(["孙七", "", "2026-11-07", "120", "12"]):
-        ws.write_string(1, c, v)
-    wb.close()
+    seed = _seed(outside / "seed_macro.xlsx", ["孙七", "", "2026-11-07", "120", "12"])
     target = _inbox(data) / "医保" / "带宏.xlsm"
     with zipfile.ZipFile(seed) as src, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
         for item in src.infolist():
