@@ -14,6 +14,7 @@ so the run can tell the officer to add the year before trusting its deadlines.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,14 @@ import chinese_calendar
 from schemas.yamltext import load_yaml
 
 OVERRIDE_FILE = "calendar.yaml"
+
+
+@functools.lru_cache(maxsize=1)
+def _package_years() -> frozenset[int]:
+    """The years chinese-calendar carries the State Council's schedule for (it refuses the others)."""
+    from chinese_calendar.constants import holidays, workdays
+
+    return frozenset(d.year for d in (*holidays, *workdays))
 
 
 class CalendarError(ValueError):
@@ -40,12 +49,11 @@ class WorkCalendar:
             return False
         if day in self.workdays:
             return True
-        try:
+        if day.year in _package_years():
             return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            if not self._county_knows(day.year):
-                self.assumed_years.add(day.year)
-            return day.weekday() < 5
+        if not self._county_knows(day.year):
+            self.assumed_years.add(day.year)
+        return day.weekday() < 5
 
     def _county_knows(self, year: int) -> bool:
         return any(d.year == year for d in self.holidays | self.workdays)
