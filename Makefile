@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.matching --workdir .bench/county --rows 150000
 	$(if $(wildcard $(MATCH_DEV)),$(BIN)/python -m benchmarks.match_dev --data $(MATCH_DEV) --splink)
 	$(if $(BIG),$(BIN)/python -m benchmarks.matching --workdir .bench/county --big)
+	$(if $(and $(BIG),$(wildcard $(MATCH_DEV))),$(BIN)/python -m benchmarks.match_dev --data $(MATCH_DEV) --replicas 10 --splink)
 	$(BIN)/python -m benchmarks.ingest
 	$(BIN)/python -m benchmarks.limits
 
