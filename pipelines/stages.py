@@ -153,14 +153,29 @@ def stage_deliveries(settings: Settings, period: str, accounts: list[dict]) -> d
             "SELECT DISTINCT source, period FROM meta.batches WHERE status = 'loaded' AND period IN ?",
             params=[[str(p.shift(-1)), *quarter]],
         ).fetchall()
+        registries = con.sql(
+            "SELECT count(*) FROM meta.batches WHERE source = 'registry' AND status = 'loaded'"
+        )
+        has_registry = bool(registries.fetchall()[0][0])
     expectations = load_expectations(settings.county_dir, departments) or default_expectations(
         sorted({s for s, q in loaded if q == str(p.shift(-1)) and s in departments})
     )
     in_quarter = {s for s, q in loaded if q in quarter and q != period}
     table = delivery_table(accounts, expectations, period, departments, in_quarter)
+    unreadable = (
+        []
+        if has_registry
+        else [a for a in accounts if a["source"] == "registry" and a["status"] == "refused"]
+    )
     return {
         "deliveries": table,
-        "blocking": blocking(table, accounts, departments),
+        "blocking": [
+            *(
+                f"登记名册无法读取 / the registry cannot be read — {a['file']}: {a['message']}"
+                for a in unreadable
+            ),
+            *blocking(table, accounts, departments),
+        ],
         "expected_from_file": expectations.from_file,
     }
 

@@ -70,3 +70,18 @@ def test_a_failing_stage_is_reported_failed_not_done():
         progress.unsubscribe(listen)
     assert seen[0] == ("match", "start")
     assert seen[-1][1].startswith("failed after") and not any(m.startswith("done") for _, m in seen)
+
+
+def test_an_unreadable_registry_stops_after_ingest_naming_the_file(tmp_path):
+    data = tmp_path / "data"
+    (data / "registry").mkdir(parents=True)
+    (data / "registry" / "名册.xlsx").write_text("not a workbook", encoding="utf-8")
+    (data / "inbox" / PERIOD / "health").mkdir(parents=True)
+    (data / "inbox" / PERIOD / "health" / "确诊.csv").write_text(
+        "姓名,身份证号,疾病名称,确诊日期\n张三,,肺癌,2026-11-02\n", encoding="utf-8"
+    )
+    result = _run("--data-dir", str(data))
+    assert result.exit_code == 5, result.output
+    assert "the registry cannot be read" in result.output and "名册.xlsx" in result.output
+    assert "Traceback" not in result.output
+    assert not (data / "out" / PERIOD).exists()
