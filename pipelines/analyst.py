@@ -79,7 +79,7 @@ def create_views(con: duckdb.DuckDBPyConnection) -> list[str]:
         "warnings": """
             SELECT warning_id, period, household_id, township, village, "group", head_name, segment,
                    person_names, rule_id, cause, cause_label, title, severity, source, department,
-                   evidence, measures, match_evidence, match_score, status, first_seen
+                   evidence, measures, match_evidence, match_score, status, first_seen, quiet_since
             FROM warn.warnings""",
         "verifications": verifications,
         "rule_precision": f"""

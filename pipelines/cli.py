@@ -87,7 +87,7 @@ def _print_deliveries(result: dict) -> None:
 
 
 def _print_summary(result: dict, settings: Settings, elapsed: float) -> None:
-    from pipelines.stages import warnings_by_township
+    from pipelines.stages import later_periods_notice, warnings_by_township
 
     _print_deliveries(result)
 
@@ -154,6 +154,9 @@ def _print_summary(result: dict, settings: Settings, elapsed: float) -> None:
         for row in pivot.iter_rows():
             pt.add_row(*(str(v) for v in row))
         console.print(pt)
+    notice = later_periods_notice(result["period"], result.get("later_screened", []))
+    if notice:
+        console.print(f"[yellow]↻ {notice}[/]", soft_wrap=True)
     quality = result.get("quality_reports", [])
     if quality:
         console.print(
@@ -250,6 +253,14 @@ def run(
         _print_deliveries(result)
         for reason in result["blocking"]:
             console.print(f"[red]✗ {reason}[/]")
+        if result.get("fatal"):
+            console.print(
+                "[red]没有可用的登记名册，未生成核实表 / no readable registry, no workbooks were written.[/] "
+                "请从防返贫监测信息系统重新导出名册（XLSX/CSV）放进 registry 文件夹后重新运行 | export the "
+                "registry again into the registry folder and run again",
+                soft_wrap=True,
+            )
+            raise typer.Exit(5)
         console.print(
             "[red]本期数据不全，未生成核实表 / data missing this period, no workbooks were written.[/] "
             "补齐后重新运行；确需先行下发，请加 --allow-missing（核实表封面将注明缺少的部门） | "
@@ -285,6 +296,69 @@ def _has_registry(settings: Settings) -> bool:
         return True  # busy or older: the run itself will say
 
 
+def _check_folders(settings: Settings, debug: bool) -> None:
+    """The data folder is a folder, the output folder can be written, the warehouse can be opened: each
+    failure is one bilingual line naming the path and the fix (exit 2; 3 while another run holds the
+    warehouse; 4 for a warehouse that is not a readable DuckDB file)."""
+    import tempfile
+
+    import duckdb
+
+    data = settings.data_dir
+    if data.exists() and not data.is_dir():
+        console.print(
+            f"[red]✗ 数据目录不是文件夹，未运行 / the data folder is not a folder, nothing was run:[/] {data} — "
+            "用 --data-dir 指定数据目录（内含 registry/、inbox/） | pass --data-dir with the folder that "
+            "holds registry/ and inbox/",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    out = data / "out"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".write-check-"):
+            pass
+    except OSError as exc:
+        if debug:
+            raise
+        console.print(
+            f"[red]✗ 无法写入输出目录，未运行 / cannot write the output folder, nothing was run:[/] {out} "
+            f"({exc.strerror or exc}) — 请检查该文件夹（应为可写的文件夹），或用 --data-dir 指定可写的数据目录 | "
+            "make it a writable folder, or pass --data-dir",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from exc
+    wh = settings.warehouse
+    if not wh.exists():
+        return
+    try:
+        duckdb.connect(str(wh), read_only=True, config={"autoinstall_known_extensions": False}).close()
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            return  # another process holds it: the run waits for it, then says it is busy (exit 3)
+        if debug:
+            raise
+        _say_unreadable_warehouse(wh, exc)
+        raise typer.Exit(4) from exc
+    except duckdb.Error as exc:
+        if debug:
+            raise
+        _say_unreadable_warehouse(wh, exc)
+        raise typer.Exit(4) from exc
+
+
+def _say_unreadable_warehouse(wh: Path, exc: Exception) -> None:
+    from pipelines.analyst import published_path
+
+    reason = str(exc).splitlines()[0][:200]
+    console.print(
+        f"[red]✗ 数据仓库无法打开，未运行 / the warehouse cannot be opened, nothing was run:[/] {wh} ({reason}) — "
+        f"可用分析副本 {published_path(wh)} 替换它，或将其移走后逐期重新运行 | restore it from the analysts' "
+        "copy, or move it away and run each period again",
+        soft_wrap=True,
+    )
+
+
 def _preflight(settings: Settings, debug: bool) -> None:
     """What the officer's own files must get right, checked before anything is loaded: the county's
     lexicon and calendar, the rules and their parameters. An error there is one line naming the file
@@ -303,6 +377,7 @@ def _preflight(settings: Settings, debug: bool) -> None:
             ),
         ),
     )
+    _check_folders(settings, debug)
     if not _has_registry(settings):
         _say_no_registry(settings)
         raise typer.Exit(2)

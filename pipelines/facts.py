@@ -20,7 +20,10 @@ from schemas.base import raw_text_fields
 
 
 def build_facts(con: duckdb.DuckDBPyConnection, source_name: str, period: str) -> int:
-    """(Re)create link.facts_<source> for the period; returns the number of distinct fact rows."""
+    """(Re)create link.facts_<source> for the period; returns the number of distinct fact rows.
+
+    Only rows delivered for the period or before count (and the latest version among those): re-running
+    an old month after later ones were loaded screens what had arrived by then, as running in order did."""
     source = get_source(source_name)
     fields = source.field_names
     end: date = Period.parse(period).end
@@ -37,10 +40,11 @@ def build_facts(con: duckdb.DuckDBPyConnection, source_name: str, period: str) -
         f"""
         CREATE OR REPLACE TABLE link.facts_{source_name} AS
         WITH distinct_rows AS (
-            SELECT *, row_number() OVER (
+            SELECT r.*, row_number() OVER (
                 PARTITION BY {partition} ORDER BY r.version DESC NULLS LAST, r.batch_id, r.row_no
             ) AS copy_no
-            FROM raw.{source_name} r
+            FROM raw.{source_name} r LEFT JOIN meta.batches bp ON bp.batch_id = r.batch_id
+            WHERE bp.period IS NULL OR bp.period <= '{Period.parse(period)}'
         )
         SELECT {select_fields}, r.row_key, {event} AS event_date,
                CASE WHEN m.match_status = 'matched' THEN m.person_id END AS person_id,

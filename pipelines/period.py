@@ -49,6 +49,10 @@ class Period:
         index = self.year * 12 + (self.month - 1) + months
         return Period(index // 12, index % 12 + 1)
 
+    def months_until(self, later: Period) -> int:
+        """Whole months from this period to `later` (2026-11 → 2027-02 is 3; negative when earlier)."""
+        return (later.year - self.year) * 12 + (later.month - self.month)
+
     def month_start(self, back: int) -> date:
         """First day of the month `back` months before this one."""
         return self.shift(-back).start

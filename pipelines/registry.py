@@ -67,12 +67,17 @@ def read_registry_file(path: Path) -> pl.DataFrame:
     return prepare_persons(typed)
 
 
-def build_core(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rebuild core.persons / core.households; returns their row counts."""
+def build_core(con: duckdb.DuckDBPyConnection, period: str | None = None) -> dict[str, int]:
+    """Rebuild core.persons / core.households from the registry export as of `period`: the latest one
+    loaded for that period or before (a later month's export is not yet known to an old month re-run),
+    else the earliest one there is. None: the latest loaded. Returns their row counts."""
     latest = fetch_one(
         con,
         "SELECT batch_id FROM meta.batches WHERE source = 'registry' AND status = 'loaded'"
-        " ORDER BY loaded_at DESC, batch_id LIMIT 1",
+        " ORDER BY (?::VARCHAR IS NULL OR period <= ?::VARCHAR) DESC,"
+        " CASE WHEN ?::VARCHAR IS NULL OR period <= ?::VARCHAR THEN period END DESC NULLS LAST, period,"
+        " loaded_at DESC, batch_id LIMIT 1",
+        [period, period, period, period],
     )
     if latest is None:
         raise RegistryMissing("no registry export loaded: put the registry XLSX/CSV in data/registry/")

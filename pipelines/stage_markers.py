@@ -63,7 +63,7 @@ def rules_fingerprint(con: duckdb.DuckDBPyConnection, period: str, rules_dir: Pa
         " WHERE period < ? GROUP BY period ORDER BY period",
         params=[period],
     ).fetchall()
-    code = _hash(_code("rulebook"), (PACKAGE / "warnings.py").read_bytes().hex())
+    code = _hash(_code("rulebook"), _code("warnings"))
     return _hash("rules", period, match_fp, _files(rules_dir), verifications, earlier, code)
 
 

@@ -27,7 +27,7 @@ from pipelines.registry import build_core
 from pipelines.rulebook import describe_rules, evaluate_rules, load_parameters, load_rulebook
 from pipelines.seal import county_key, load_key
 from pipelines.settings import Settings
-from pipelines.warnings import build_warnings, lifecycle_params
+from pipelines.warnings import build_warnings, lifecycle_params, screened_periods
 from pipelines.workdays import WorkCalendar, load_calendar
 from schemas import department_sources
 
@@ -56,10 +56,10 @@ def stage_match(
             if progress:
                 progress("unchanged since the last completed match: skipped")
             return {**done, "skipped": True}
-        core = build_core(con)
+        core = build_core(con, period)
         stats = []
         sources = department_sources()
-        name_place = pooled_name_place(con, sources)
+        name_place = pooled_name_place(con, sources, period)
         if progress:
             progress(f"name-and-place rule: {name_place.right}/{name_place.checked} right on rows with an ID")
         for source in sources:
@@ -82,7 +82,11 @@ def stage_rules(settings: Settings, period: str, *, resume: bool = True) -> dict
         fingerprint = markers.rules_fingerprint(con, period, settings.rules_dir, match_fp)
         done = markers.completed(con, period, "rules", fingerprint) if resume else None
         if done is not None:
-            return {**done, "skipped": True}
+            return {
+                **done,
+                "skipped": True,
+                "later_screened": [p for p in screened_periods(con) if p > period],
+            }
         hits = evaluate_rules(con, rulebook, params, period)
         warnings = build_warnings(con, hits, period, lifecycle=lifecycle_params(params, period))
         result = {
@@ -91,7 +95,23 @@ def stage_rules(settings: Settings, period: str, *, resume: bool = True) -> dict
             "households": warnings.get_column("household_id").n_unique(),
         }
         markers.mark(con, period, "rules", fingerprint, result)
-    return result
+        later = [p for p in screened_periods(con) if p > period]
+    return {**result, "later_screened": later}
+
+
+def later_periods_notice(period: str, later: list[str]) -> str | None:
+    """What to tell the officer when months after `period` were screened before it: their warnings'
+    lifecycle was relabelled against this month, but their screening did not see this month's data."""
+    if not later:
+        return None
+    shown = "、".join(later)
+    runs = "; ".join(f"dixian run --period {p}" for p in later)
+    return (
+        f"{shown} 已先于本期筛查：其预警的连续/新增状态已按本期重新标注，但筛查时尚无本期数据；"
+        f"如需纳入本期数据，请重新运行 {runs}（截止日期不变） | {shown} were screened before {period}: "
+        f"their warnings' lifecycle is relabelled, but their screening did not see {period}'s data; "
+        f"re-run {runs} to include it (their deadlines stay)"
+    )
 
 
 def record_first_issue(con: duckdb.DuckDBPyConnection, period: str, issued_on: date) -> date:
@@ -167,15 +187,13 @@ def stage_deliveries(settings: Settings, period: str, accounts: list[dict]) -> d
         if has_registry
         else [a for a in accounts if a["source"] == "registry" and a["status"] == "refused"]
     )
+    fatal = [
+        f"登记名册无法读取 / the registry cannot be read — {a['file']}: {a['message']}" for a in unreadable
+    ]
     return {
         "deliveries": table,
-        "blocking": [
-            *(
-                f"登记名册无法读取 / the registry cannot be read — {a['file']}: {a['message']}"
-                for a in unreadable
-            ),
-            *blocking(table, accounts, departments),
-        ],
+        "blocking": [*fatal, *blocking(table, accounts, departments)],
+        "fatal": fatal,  # nothing to screen against: --allow-missing does not go ahead either
         "expected_from_file": expectations.from_file,
     }
 
@@ -191,8 +209,9 @@ def stage_export(
     """Township workbooks, the county summary and the departments' quality reports. The deadline is
     counted from the day the period was first issued (`today` on the first export)."""
     from pipelines.export import monthly_unvisited, write_county_summary, write_township_workbook
-    from pipelines.feedback import latest_verifications
+    from pipelines.feedback.store import returns_not_imported as unimported_returns
     from pipelines.ingest.quality_report import write_quality_reports
+    from pipelines.warnings import latest_verifications, open_before, period_warnings
 
     params = load_parameters(settings.rules_dir / "parameters.yaml")
     rulebook = load_rulebook(settings.rules_dir, params)
@@ -202,19 +221,14 @@ def stage_export(
     remove_stale_partials(out)
     remove_stale_partials(out / "数据质量反馈")
     with warehouse.connect(settings.warehouse) as con:
-        warnings = con.sql(
-            "SELECT * FROM warn.warnings WHERE period = ? ORDER BY warning_id", params=[period]
-        ).pl()
+        warnings = period_warnings(con, period)
+        earlier_open = open_before(con, period)
         townships = [
             r[0]
             for r in con.sql("SELECT DISTINCT township FROM core.households ORDER BY township").fetchall()
         ]
         verifications = latest_verifications(con, up_to_period=period)
-        returns_not_imported = con.sql(
-            "SELECT file, CASE status WHEN 'skipped' THEN '已跳过' ELSE '未导入' END AS status_zh,"
-            " message AS reason, strftime(imported_at, '%Y-%m-%d %H:%M') AS at FROM warn.feedback_files"
-            " WHERE status IN ('refused', 'skipped') ORDER BY imported_at, file"
-        ).pl()
+        returns_not_imported = unimported_returns(con)
         unvisited = {t: monthly_unvisited(con, t, period) for t in townships}  # None: no ledger received
         quality = write_quality_reports(con, out / "数据质量反馈", period)  # for departments, not townships
     calendar = load_calendar(settings.county_dir)
@@ -253,6 +267,7 @@ def stage_export(
         today=today or date.today(),
         returns_not_imported=returns_not_imported,
         deliveries=pl.DataFrame(deliveries) if deliveries else None,
+        earlier_open=earlier_open,
     )
     return {
         "deadline": {
@@ -400,7 +415,7 @@ def record_run(
 def run_summary_tables(settings: Settings, period: str, today: date | None = None) -> dict[str, list[dict]]:
     """The tables a run reports (Prefect artifacts): warnings by township × cause and overdue
     verifications by township (warnings of any period whose due date has passed, not yet answered)."""
-    from pipelines.feedback import latest_verifications
+    from pipelines.warnings import latest_verifications
 
     today = today or date.today()
     with warehouse.connect(settings.warehouse) as con:

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.warnings.tables import ensure_warning_tables
 from schemas import all_sources, get_source
 from schemas.base import Source, raw_text_fields
 
@@ -138,15 +139,7 @@ CREATE TABLE IF NOT EXISTS link.matches (
     match_status VARCHAR, match_method VARCHAR, match_score DOUBLE, match_evidence VARCHAR,
     id_status VARCHAR
 );
-CREATE TABLE IF NOT EXISTS warn.warnings (
-    warning_id VARCHAR, period VARCHAR, household_id VARCHAR, township VARCHAR, village VARCHAR,
-    "group" VARCHAR, head_name VARCHAR, household_type VARCHAR, monitoring_type VARCHAR,
-    segment VARCHAR, person_ids VARCHAR, person_names VARCHAR, person_id_numbers VARCHAR,
-    rule_id VARCHAR, cause VARCHAR, cause_label VARCHAR, title VARCHAR, severity VARCHAR,
-    source VARCHAR, department VARCHAR, evidence VARCHAR, measures VARCHAR, row_keys VARCHAR,
-    match_evidence VARCHAR, match_score DOUBLE, status VARCHAR, first_seen VARCHAR,
-    PRIMARY KEY (period, household_id, rule_id)
-);
+
 """
 
 
@@ -156,6 +149,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for stmt in DDL.split(";"):
         if stmt.strip():
             con.execute(stmt)
+    ensure_warning_tables(con)
     for name in all_sources():
         cols = ", ".join(f"{quote_ident(c)} {t}" for c, t in raw_columns(get_source(name)))
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({cols})")

@@ -29,6 +29,7 @@ from pipelines.export.cells import (
 from pipelines.export.visits import require_columns, visit_id
 from pipelines.export.vocab import (
     ACCOUNTING_COLUMNS,
+    CONFIRMED_PREFIX,
     MATCH_COLUMNS,
     OUTCOME_VALUES,
     SEVERITY_LABEL,
@@ -51,6 +52,16 @@ DELIVERY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("rows_loaded", "入库行数"),
     ("detail", "说明"),
 )
+EARLIER_SHEET = "往期未核实预警"
+EARLIER_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("period", "预警期次"),
+    ("township", "乡镇"),
+    ("village", "行政村"),
+    ("household_id", "户编号"),
+    ("cause_label", "预警原因"),
+    ("title", "预警规则"),
+    ("this_period", "本期情况"),
+)
 RETURNS_SHEET = "回收文件未导入"
 RETURNS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("file", "文件"),
@@ -58,7 +69,6 @@ RETURNS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("reason", "原因"),
     ("at", "发现时间"),
 )
-CONFIRMED_PREFIX = "风险属实"
 
 PROGRESS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("township", "乡镇"),
@@ -108,6 +118,7 @@ def write_county_summary(
     today: date | None = None,
     returns_not_imported: pl.DataFrame | None = None,
     deliveries: pl.DataFrame | None = None,
+    earlier_open: pl.DataFrame | None = None,
 ) -> Path:
     """Write the county summary for a period and return its path.
 
@@ -116,6 +127,9 @@ def write_county_summary(
 
     `returns_not_imported`: files in the returns folder that were not imported (file, status_zh, reason,
     at), listed on their own sheet so none is passed over without a word.
+
+    `earlier_open`: warnings of earlier periods sent and never answered (pipelines.warnings.open_before),
+    listed with 本期再次触发 / 本期未再触发: a rule that stops firing does not close a warning, an answer does.
 
     Only counts leave this function, plus the overdue list (township, village, household id, visit
     id): names and ID numbers in `warnings` are never read. `verifications` is the latest answer per
@@ -168,6 +182,13 @@ def write_county_summary(
         _write_verification(
             workbook, f, period, warnings, suppressed, verifications, due_date, today or date.today()
         )
+        if earlier_open is not None and earlier_open.height:
+            require_columns(earlier_open, "earlier_open", [c for c, _ in EARLIER_COLUMNS])
+            _write_table(
+                workbook.add_worksheet(EARLIER_SHEET), f, earlier_open, EARLIER_COLUMNS,
+                f"往期已下发、尚未核实反馈的预警（截至{period}；规则本期未再触发不等于风险消除，仍需入户核实反馈）",
+                period=period,
+            )  # fmt: skip
         if returns_not_imported is not None and returns_not_imported.height:
             require_columns(returns_not_imported, "returns_not_imported", [c for c, _ in RETURNS_COLUMNS])
             _write_table(

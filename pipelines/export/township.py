@@ -75,7 +75,7 @@ def write_township_workbook(
     period. One row per household (hits grouped), sorted by village, group, household_id; the
     visit id ``{period}-{household_id}`` is both the visible 预警编号 and the join key listed in the
     hidden `_dixian` sheet. Warnings with status ``suppressed`` (verified 无风险 recently, see
-    pipelines/warnings.py) are left out. ``mask_ids`` shows ID numbers as 341722********1234. The file is
+    pipelines.warnings) are left out. ``mask_ids`` shows ID numbers as 341722********1234. The file is
     byte-stable for the same input (created date fixed to the period start, no timestamps).
 
     ``unvisited`` (columns vocab.UNVISITED_COLUMNS, see pipelines.export.must_visit) lists the monitored

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from pipelines.warnings.vocab import CONFIRMED_PREFIX, OUTCOME_VALUES, OUTCOMES, Severity
 
-Severity = Literal["red", "yellow", "green"]
+__all__ = ["CONFIRMED_PREFIX", "OUTCOMES", "OUTCOME_VALUES", "Severity"]
 
 #: Higher rank = more urgent; a household shows its most urgent hit.
 SEVERITY_RANK: dict[str, int] = {"red": 3, "yellow": 2, "green": 1}
@@ -24,19 +24,6 @@ STATUS_NOTE: dict[str, str] = {
 #: Shown under 户类型 for households already monitored: verify and add measures, do not admit again.
 MONITORED_NOTE = "【已是监测户：核实后补充帮扶措施，无需重复纳入】"
 
-#: Verification outcomes (domain.md, "The loop"): the drop-down values and what each means.
-OUTCOMES: tuple[tuple[str, str], ...] = (
-    ("风险属实-纳入监测", "入户核实风险属实，按程序纳入防返贫监测对象（可走绿色通道）"),
-    ("风险属实-已是监测户-落实帮扶", "风险属实，该户已是监测对象，需补充落实针对性帮扶措施"),
-    ("无风险", "入户核实未发现返贫致贫风险"),
-    ("不符合条件", "经核实收入或资产等不符合纳入监测条件"),
-    ("转民政救助", "需转介民政部门落实低保、特困、临时救助或医疗救助等"),
-    ("信息有误", "部门数据与本户不符（非本人、身份证号不符等）"),
-    ("人户分离", "人员户籍在本地但长期不在本地居住"),
-    ("已死亡", "涉及人员已死亡"),
-    ("重复预警", "与已核实处理的预警重复"),
-)
-OUTCOME_VALUES: tuple[str, ...] = tuple(value for value, _ in OUTCOMES)
 
 #: Township sheet columns: (header, width, kind). kind "fill" = for the township to complete.
 #: Widths sum to about 300 characters: printed on A3 landscape (fit to width) text keeps about 70 % of its

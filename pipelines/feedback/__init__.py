@@ -26,7 +26,6 @@ _WHERE = {
     "parse_date": "importer",
     "pending_visits": "importer",
     "ensure_feedback_schema": "store",
-    "latest_verifications": "store",
     "ReturnedWorkbook": "workbook",
     "read_returned_workbook": "workbook",
 }

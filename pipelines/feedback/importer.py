@@ -21,9 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 import duckdb
-import polars as pl
 
-from pipelines.export.vocab import OUTCOME_VALUES
 from pipelines.feedback.errors import FeedbackRefused, MetaTampered, WrongPeriod, WrongTownship
 from pipelines.feedback.store import ANSWER_COLUMNS, ensure_feedback_schema
 from pipelines.feedback.workbook import ReturnedRow, ReturnedWorkbook, file_sha256, read_returned_workbook
@@ -31,7 +29,13 @@ from pipelines.normalize.idcard import mask_ids_in_text
 from pipelines.outputs import township_named_by
 from pipelines.period import Period
 from pipelines.seal import SealKey
-from pipelines.warnings import apply_verification_status
+from pipelines.warnings import (
+    OUTCOME_VALUES,
+    latest_verifications,
+    period_warnings,
+    record_verifications,
+    screened_periods,
+)
 
 Level = Literal["error", "pending", "note"]
 FileStatus = Literal["imported", "already_imported", "refused", "skipped"]
@@ -165,7 +169,7 @@ def import_feedback(
     """
     ensure_feedback_schema(con)
     today = today or date.today()
-    screened = {r[0] for r in con.sql("SELECT DISTINCT period FROM warn.warnings").fetchall()}
+    screened = set(screened_periods(con))
     latest = max(screened) if screened else None
     reports = []
     for path in paths:
@@ -279,9 +283,7 @@ def _check_scope(
             f"workbook is for period {wb.period}, the period being collected is {period}"
             + (" (an old workbook)" if older else ""),
         )
-    known = con.sql(
-        "SELECT warning_id, township, household_id FROM warn.warnings WHERE period = ?", params=[wb.period]
-    ).fetchall()
+    known = period_warnings(con, wb.period).select("warning_id", "township", "household_id").rows()
     if not known:
         raise WrongPeriod(
             name,
@@ -474,24 +476,18 @@ def _record_answers(
 ) -> None:
     if not answers:
         return
-    current = con.sql(
-        """
-        SELECT visit_id, warning_id, outcome, note, verifier, verified_on, reviewer, revision
-        FROM warn.verifications WHERE period = ? AND township = ?
-        QUALIFY row_number() OVER (PARTITION BY visit_id, warning_id ORDER BY revision DESC) = 1
-        """,
-        params=[wb.period, wb.township],
-    ).fetchall()
-    latest = {(r[0], r[1]): (tuple(r[2:7]), int(r[7])) for r in current}
+    current = latest_verifications(con, period=wb.period, township=wb.township).select(
+        "visit_id", "warning_id", *ANSWER_COLUMNS, "revision"
+    )
+    latest = {(r[0], r[1]): (tuple(r[2:7]), int(r[7])) for r in current.iter_rows()}
     meta = {
         wid: (hh, rule)
-        for wid, hh, rule in con.sql(
-            "SELECT warning_id, household_id, rule_id FROM warn.warnings WHERE period = ?", params=[wb.period]
-        ).fetchall()
+        for wid, hh, rule in period_warnings(con, wb.period)
+        .select("warning_id", "household_id", "rule_id")
+        .iter_rows()
     }
     now = datetime.now().replace(microsecond=0)
     rows: list[dict[str, object]] = []
-    touched: list[str] = []
     for visit, answer in answers.items():
         states = [latest.get((visit, wid)) for wid in wb.visits[visit]]
         if all(s is not None and s[0] == answer.key() for s in states):
@@ -511,7 +507,6 @@ def _record_answers(
                 "source_file": wb.file, "file_sha256": wb.sha256, "sheet": wb.sheet, "sheet_row": answer.sheet_row,
                 "revision": (state[1] + 1) if state else 1, "is_correction": state is not None, "imported_at": now,
             })  # fmt: skip
-            touched.append(wid)
         if correction:
             report.issues.append(
                 Issue(
@@ -525,38 +520,7 @@ def _record_answers(
                     f"corrects an earlier imported answer; the latest wins (now {answer.outcome!r})",
                 )
             )
-    if rows:
-        con.register("_v", pl.DataFrame(rows, schema=_VERIFICATION_SCHEMA))
-        con.execute("INSERT INTO warn.verifications BY NAME SELECT * FROM _v")
-        con.unregister("_v")
-        apply_verification_status(con, touched)
-
-
-_VERIFICATION_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    **dict.fromkeys(
-        [
-            "visit_id",
-            "warning_id",
-            "period",
-            "township",
-            "household_id",
-            "rule_id",
-            "outcome",
-            "note",
-            "verifier",
-        ],
-        pl.String,
-    ),
-    "verified_on": pl.Date,
-    "reviewer": pl.String,
-    "source_file": pl.String,
-    "file_sha256": pl.String,
-    "sheet": pl.String,
-    "sheet_row": pl.Int64,
-    "revision": pl.Int32,
-    "is_correction": pl.Boolean,
-    "imported_at": pl.Datetime("us"),
-}
+    record_verifications(con, rows)
 
 
 def _record_file(con: duckdb.DuckDBPyConnection, report: FileReport, *, fingerprint: str) -> None:

@@ -100,7 +100,7 @@ def _screen(settings: Settings, run_id: str, period: str, allow_missing: bool) -
         with progress.timed("ingest", timings):
             accounts = ingest_task(settings, period)
         deliveries = stages.stage_deliveries(settings, period, accounts)
-        if deliveries["blocking"] and not allow_missing:
+        if deliveries["fatal"] or (deliveries["blocking"] and not allow_missing):
             # the workbooks would look normal while holding other months' picture: stop, say why
             stages.record_run(settings, run_id, period, "stopped", {"blocking": deliveries["blocking"]})
             get_run_logger().warning("stopped: " + "; ".join(deliveries["blocking"]))
@@ -109,6 +109,10 @@ def _screen(settings: Settings, run_id: str, period: str, allow_missing: bool) -
             matched = match_task(settings, period)
         with progress.timed("rules", timings):
             rules = rules_task(settings, period)
+        notice = stages.later_periods_notice(period, rules.get("later_screened", []))
+        if notice:
+            get_run_logger().warning(notice)
+            progress.reporter("rules")(notice)
         with progress.timed("export", timings):
             outputs = export_task(
                 settings, period, accounts, matched["match_stats"], deliveries["deliveries"]

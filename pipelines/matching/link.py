@@ -20,7 +20,9 @@ OPTIONAL_ROW_FIELDS = ("address", "birth_date")
 """Fields of raw.<source> the matcher uses as evidence when the source has them."""
 
 
-def _source_rows(con: duckdb.DuckDBPyConnection, source_name: str) -> pl.DataFrame:
+def _source_rows(con: duckdb.DuckDBPyConnection, source_name: str, period: str | None) -> pl.DataFrame:
+    """The source's raw rows delivered for `period` or earlier (all rows when None): a period is screened
+    on what had arrived by then, so re-running an old month after later ones gives the same result."""
     fields = {f.name for f in get_source(source_name).fields}
     extra = "".join(f", r.{c}" for c in OPTIONAL_ROW_FIELDS if c in fields)
     # a list whose name column is headed 户主… names household heads (see the place tier)
@@ -28,6 +30,8 @@ def _source_rows(con: duckdb.DuckDBPyConnection, source_name: str) -> pl.DataFra
         f"SELECT r.row_key, r.name, r.id_number, r.id_damaged{extra},"
         " coalesce(json_extract_string(b.column_map, '$.name.header') LIKE '%户主%', false) AS named_head"
         f" FROM raw.{source_name} r LEFT JOIN meta.batches b USING (batch_id)"
+        " WHERE ?::VARCHAR IS NULL OR b.period IS NULL OR b.period <= ?::VARCHAR ORDER BY r.row_key",
+        params=[period, period],
     ).pl()
 
 
@@ -35,7 +39,9 @@ def _persons(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(f"SELECT {PERSON_COLUMNS} FROM core.persons").pl()
 
 
-def pooled_name_place(con: duckdb.DuckDBPyConnection, sources: Iterable[str]) -> NamePlaceCheck:
+def pooled_name_place(
+    con: duckdb.DuckDBPyConnection, sources: Iterable[str], period: str | None = None
+) -> NamePlaceCheck:
     """How far a name and a village group alone can be trusted, measured on every listed source's rows
     whose ID tells who they are: who lives in the county unregistered does not depend on the department,
     and one small list alone shows too little (calibration)."""
@@ -44,7 +50,7 @@ def pooled_name_place(con: duckdb.DuckDBPyConnection, sources: Iterable[str]) ->
     for source_name in sources:
         if "address" not in {f.name for f in get_source(source_name).fields}:
             continue
-        total = total + name_place_check(_source_rows(con, source_name), persons)
+        total = total + name_place_check(_source_rows(con, source_name, period), persons)
     return total
 
 
@@ -58,7 +64,7 @@ def match_source(
 
     Remembered review decisions (link.review_decisions) apply before the tiers. name_place: the
     name-and-group rule's measured reliability (pooled_name_place; default: this source's rows alone)."""
-    rows = _source_rows(con, source_name)
+    rows = _source_rows(con, source_name, period)
     persons = _persons(con)
     result = match_rows_detailed(rows, persons, decisions=load_decisions(con), name_place=name_place)
     decisions = result.decisions.with_columns(

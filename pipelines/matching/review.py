@@ -1,9 +1,10 @@
 """The review queue: rows the matcher would not decide alone, their candidates, and remembered decisions.
 
 Tables (created here, idempotently):
-- link.review — one row per row sent to review (source, period, row_key, fingerprint, what the row says,
-  the matcher's evidence);
-- link.review_candidates — its candidates, best first;
+- link.review — one row per row sent to review when a period was matched (source, period, row_key,
+  fingerprint, what the row says, the matcher's evidence): each period keeps its own queue, so running
+  months out of order or re-running an old one leaves every other month's queue as it was;
+- link.review_candidates — its candidates, best first (per source, period and row);
 - link.review_decisions — a reviewer's decision per fingerprint (folded name | ID text | address):
   the person, or null for "not in the registry". Applied on every later run before the tiers, so the
   same row next month (a new batch, a new row_key) is decided the same way.
@@ -47,6 +48,7 @@ CREATE TABLE IF NOT EXISTS link.review_candidates (
     source VARCHAR, row_key VARCHAR, rank INTEGER, person_id VARCHAR, household_id VARCHAR,
     candidate_note VARCHAR
 );
+ALTER TABLE link.review_candidates ADD COLUMN IF NOT EXISTS period VARCHAR;
 CREATE TABLE IF NOT EXISTS link.review_decisions (
     fingerprint VARCHAR PRIMARY KEY, person_id VARCHAR, note VARCHAR, decided_by VARCHAR,
     decided_at TIMESTAMP, from_file VARCHAR
@@ -78,7 +80,8 @@ def store_review(
     candidates: pl.DataFrame,
     fingerprints: pl.DataFrame,
 ) -> int:
-    """Replace this source's review queue (call inside the caller's transaction); returns its size."""
+    """Replace this source's review queue for `period` (call inside the caller's transaction); returns its
+    size. A queue stored before queues were kept per period (no period on its candidates) is replaced too."""
     ensure_review_tables(con)
     queue = (
         decisions.filter(pl.col("match_status") == "ambiguous")
@@ -103,14 +106,22 @@ def store_review(
         "id_status",
     )
     cands = candidates.join(queue.select("row_key"), on="row_key", how="semi").select(
-        pl.lit(source).alias("source"), "row_key", "rank", "person_id", "household_id", "candidate_note"
+        pl.lit(source).alias("source"), "row_key", "rank", "person_id", "household_id", "candidate_note",
+        pl.lit(period).alias("period"),
+    )  # fmt: skip
+    stale = [source, period]
+    con.execute(
+        "DELETE FROM link.review WHERE source = ? AND (period = ? OR row_key IN (SELECT row_key FROM"
+        " link.review_candidates WHERE source = ? AND period IS NULL))",
+        [source, period, source],
     )
-    con.execute("DELETE FROM link.review WHERE source = ?", [source])
-    con.execute("DELETE FROM link.review_candidates WHERE source = ?", [source])
+    con.execute(
+        "DELETE FROM link.review_candidates WHERE source = ? AND (period = ? OR period IS NULL)", stale
+    )
     con.register("_review", queue)
     con.register("_review_candidates", cands)
     con.execute("INSERT INTO link.review SELECT * FROM _review")
-    con.execute("INSERT INTO link.review_candidates SELECT * FROM _review_candidates")
+    con.execute("INSERT INTO link.review_candidates BY NAME SELECT * FROM _review_candidates")
     con.unregister("_review")
     con.unregister("_review_candidates")
     return queue.height
@@ -132,15 +143,20 @@ _KEY_HEADER = "比对指纹（请勿修改）"
 
 
 def review_frame(con: duckdb.DuckDBPyConnection, period: str | None = None) -> pl.DataFrame:
-    """The review queue with up to MAX_CANDIDATES candidates per row side by side (one row each)."""
+    """The review queue of `period` (every period's when None) with up to MAX_CANDIDATES candidates per row
+    side by side (one row each). A row decided since it was queued is left out: it waits for nobody."""
     ensure_review_tables(con)
-    where = "WHERE r.period = ?" if period else ""
+    where = "AND r.period = ?" if period else ""
     params = [period] if period else None
-    queue = con.sql(f"SELECT r.* FROM link.review r {where} ORDER BY r.source, r.row_key", params=params).pl()
+    queue = con.sql(
+        "SELECT r.* FROM link.review r WHERE r.fingerprint NOT IN (SELECT fingerprint FROM link.review_decisions)"
+        f" {where} ORDER BY r.source, r.period DESC, r.row_key",
+        params=params,
+    ).pl()
     # The same row content queued twice (a repeated row) is decided once.
     queue = queue.unique("fingerprint", keep="first", maintain_order=True).with_row_index("seq", offset=1)
     cands = con.sql(
-        """SELECT c.source, c.row_key, c.rank, c.person_id, p.name AS cand_name, p.id_number AS cand_id,
+        """SELECT c.source, c.period, c.row_key, c.rank, c.person_id, p.name AS cand_name, p.id_number AS cand_id,
                   concat_ws('', p.township, p.village, p."group") AS cand_place, c.candidate_note
            FROM link.review_candidates c LEFT JOIN core.persons p USING (person_id)
            WHERE c.rank <= ?""",
@@ -149,8 +165,8 @@ def review_frame(con: duckdb.DuckDBPyConnection, period: str | None = None) -> p
     wide = queue
     for n in range(1, MAX_CANDIDATES + 1):
         part = cands.filter(pl.col("rank") == n).drop("rank")
-        part = part.rename({c: f"{c}_{n}" for c in part.columns if c not in ("source", "row_key")})
-        wide = wide.join(part, on=["source", "row_key"], how="left")
+        part = part.rename({c: f"{c}_{n}" for c in part.columns if c not in ("source", "period", "row_key")})
+        wide = wide.join(part, on=["source", "period", "row_key"], how="left")
     return wide
 
 
@@ -240,7 +256,9 @@ def import_review(con: duckdb.DuckDBPyConnection, path: Path, decided_by: str = 
     ensure_review_tables(con)
     cands = con.sql(
         """SELECT r.fingerprint, c.rank, c.person_id FROM link.review r
-           JOIN link.review_candidates c USING (source, row_key)"""
+           JOIN link.review_candidates c USING (source, period, row_key)
+           -- the same row queued in several months: its candidates as the latest month listed them
+           QUALIFY row_number() OVER (PARTITION BY r.fingerprint, c.rank ORDER BY r.period DESC, r.source) = 1"""
     ).pl()
     note_col, by_col = _DECISION_HEADERS[1][0], _DECISION_HEADERS[2][0]
     taken = sheet.select(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipelines.warnings.vocab import Severity
+
 Cause = Literal[
     "illness",
     "schooling",
@@ -22,7 +24,6 @@ Cause = Literal[
 Segment = Literal["poverty_exit", "monitored", "ordinary"]
 Window = Literal["year_to_date", "period_month", "last_3_months", "last_12_months", "all_time"]
 Per = Literal["household", "person"]
-Severity = Literal["red", "yellow", "green"]
 
 CAUSE_LABELS: dict[str, str] = {
     "illness": "因病",

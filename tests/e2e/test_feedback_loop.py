@@ -18,10 +18,11 @@ import pytest
 
 from pipelines import stages, warehouse
 from pipelines.export import META_SHEET
-from pipelines.feedback import import_feedback, latest_verifications
+from pipelines.feedback import import_feedback
 from pipelines.seal import load_key
 from pipelines.settings import Settings
 from pipelines.synth import generate_county
+from pipelines.warnings import latest_verifications
 
 pytestmark = pytest.mark.slow
 
@@ -212,11 +213,25 @@ def test_next_period_reflects_the_answers(loop):
     assert suppressed.height > 0
     for row in nxt.filter(pl.col("status") == "escalated").iter_rows(named=True):
         assert row["lifecycle_note"], row
-    # P warnings that do not fire in P+1 are closed
+    # P warnings that do not fire in P+1 close only by an answer: unanswered, they stay open, quiet since P+1
     earlier = w.filter(pl.col("period") == P)
     gone = earlier.join(nxt, on=["household_id", "rule_id"], how="anti")
-    assert gone.height > 0
-    assert set(gone.get_column("status")) == {"closed"}
+    answered = set(loop["verified_p"].get_column("warning_id"))
+    quiet = gone.filter(~pl.col("warning_id").is_in(answered))
+    assert quiet.height > 0, "no unanswered warning stopped firing: the test county lost its point"
+    assert set(quiet.get_column("status")) <= {"new", "repeated", "escalated"}
+    assert set(quiet.get_column("quiet_since")) == {P_NEXT}
+    assert set(gone.filter(pl.col("warning_id").is_in(answered)).get_column("status")) <= {
+        "closed",
+        "confirmed",
+    }
+    # the county summary of P+1 lists them as 本期未再触发
+    summary = openpyxl.load_workbook(loop["second"]["county_summary"], read_only=True)
+    listed = [[c for c in r] for r in summary["往期未核实预警"].iter_rows(values_only=True)]
+    header = next(i for i, r in enumerate(listed) if r and "户编号" in r)
+    rows = [dict(zip(listed[header], r, strict=False)) for r in listed[header + 1 :] if r and r[0]]
+    not_refired = {(r["户编号"], r["预警期次"]) for r in rows if r["本期情况"] == "本期未再触发"}
+    assert {(hh, P) for hh in quiet.get_column("household_id")} <= not_refired
     # suppressed warnings are not sent: not in any P+1 workbook's meta
     sent = {
         w

@@ -32,16 +32,22 @@ def test_three_periods_new_repeated_suppressed_escalated_closed(con, tmp_path):
     [report] = import_feedback(con, [returned], today=date(2026, 10, 20))
     assert report.applied == 1
 
-    # P2: H1 grows 16.7% (< 20%): repeated; H2 no longer fires: its P1 warning closes; H3 verified no risk: suppressed
+    # P2: H1 grows 16.7% (< 20%): repeated; H3 verified no risk: suppressed; H2 no longer fires, but only
+    # an answer closes a warning: its P1 warning stays open, quiet since P2 (本期未再触发)
     build(con, P2, [("H1", "ILL-001", 7000), ("H3", "ILL-001", 8000)])
     assert status(con, P2) == {("H1", "ILL-001"): "repeated", ("H3", "ILL-001"): "suppressed"}
-    assert status(con, P1)[("H2", "ILL-001")] == "closed"
+    assert status(con, P1)[("H2", "ILL-001")] == "new"
     assert status(con, P1)[("H3", "ILL-001")] == "closed"  # verified 无风险
-    reason = con.sql(
-        "SELECT close_reason, closed_period FROM warn.warnings WHERE warning_id = ?",
-        params=[f"{P1}-H2-ILL-001"],
+    rows = con.sql(
+        "SELECT warning_id, close_reason, closed_period, quiet_since FROM warn.warnings WHERE period = ?"
+        " ORDER BY warning_id",
+        params=[P1],
     ).fetchall()
-    assert reason == [("not_firing", P2)]
+    assert rows == [
+        (f"{P1}-H1-ILL-001", None, None, None),  # fired again in P2
+        (f"{P1}-H2-ILL-001", None, None, P2),
+        (f"{P1}-H3-ILL-001", "verified:无风险", P1, None),
+    ]
     # the suppressed warning stays in the warehouse but is not sent to the township
     ws = openpyxl.load_workbook(export(con, tmp_path, P2))["预警核实表"]
     assert [r[4] for r in ws.iter_rows(min_row=2, values_only=True)] == ["H1"]
@@ -72,10 +78,49 @@ def test_rerun_of_a_period_is_stable(con):
     before = con.sql("SELECT * FROM warn.warnings ORDER BY warning_id").fetchall()
     build(con, P2, [("H1", "ILL-001", 6000)])
     assert con.sql("SELECT * FROM warn.warnings ORDER BY warning_id").fetchall() == before
-    # a rerun where H2 fires again reopens its P1 warning
+    quiet = "SELECT quiet_since FROM warn.warnings WHERE warning_id = ?"
+    assert con.sql(quiet, params=[f"{P1}-H2-ILL-001"]).fetchall() == [(P2,)]
+    # a rerun where H2 fires again: its P1 warning is no longer quiet, the P2 one repeats it
     build(con, P2, [("H1", "ILL-001", 6000), ("H2", "ILL-001", 7000)])
     assert status(con, P1)[("H2", "ILL-001")] == "new"
+    assert con.sql(quiet, params=[f"{P1}-H2-ILL-001"]).fetchall() == [(None,)]
     assert status(con, P2)[("H2", "ILL-001")] == "repeated"
+
+
+def state(con) -> list[tuple]:
+    """Everything the lifecycle decides, every period (timestamps aside)."""
+    return con.sql(
+        "SELECT warning_id, status, build_status, first_seen, lifecycle_note, closed_period, close_reason,"
+        " quiet_since FROM warn.warnings ORDER BY warning_id"
+    ).fetchall()
+
+
+MONTHS = {
+    P1: [("H1", "ILL-001", 6000), ("H2", "ILL-001", 7000)],
+    P2: [("H1", "ILL-001", 9000)],
+    P3: [("H1", "ILL-001", 9000), ("H2", "ILL-001", 7000), ("H4", "ILL-001", 100)],
+}
+
+
+@pytest.mark.parametrize(
+    "order",
+    [(P3, P1, P2), (P2, P3, P1), (P1, P3, P2), (P3, P2, P1, P2)],
+    ids=["backfill-two", "backfill-first", "middle-late", "rerun-old-month"],
+)
+def test_any_run_order_gives_the_state_of_running_in_order(con, order):
+    for period in (P1, P2, P3):
+        build(con, period, MONTHS[period])
+    in_order = state(con)
+    # in order: H1 escalates in P2 (+50%), H2 repeats in P3 after a quiet P2, H4 is new in P3
+    statuses = {wid: s for wid, s, *_ in in_order}
+    assert statuses[f"{P2}-H1-ILL-001"] == "escalated"
+    assert statuses[f"{P3}-H2-ILL-001"] == "repeated"
+    assert statuses[f"{P3}-H4-ILL-001"] == "new"
+    con.execute("DELETE FROM warn.warnings")
+    con.execute("DELETE FROM warn.screened_periods")
+    for period in order:
+        build(con, period, MONTHS[period])
+    assert state(con) == in_order
 
 
 def test_suppression_ends_after_the_parameterised_months(con, tmp_path):

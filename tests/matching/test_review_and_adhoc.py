@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from pipelines import warehouse
 from pipelines.matching.commands import register
 from pipelines.matching.link import match_source
-from pipelines.matching.review import export_review
+from pipelines.matching.review import export_review, review_frame
 
 from .cases import CM, LF, REGISTRY, persons, typo
 
@@ -182,7 +182,11 @@ def test_review_export_decide_import_next_run(tmp_path, monkeypatch, app):
             "SELECT person_id, match_status, match_method FROM link.matches WHERE source='health'"
         ).fetchall()
         assert got == [("P2", "matched", "review_decision")]
-        assert warehouse.fetch_one(con, "SELECT count(*) FROM link.review WHERE source='health'")[0] == 0
+        queued = "SELECT count(*) FROM link.review WHERE source = 'health' AND period = ?"
+        assert warehouse.fetch_one(con, queued, ["2026-11"])[0] == 0
+        # October's queue is October's own, but the row decided since waits for nobody
+        assert warehouse.fetch_one(con, queued, ["2026-10"])[0] == 1
+        assert review_frame(con, "2026-10").height == 0 and review_frame(con).height == 0
 
 
 def test_adhoc_registry_file_with_text_dates_and_other_headers(app, tmp_path):

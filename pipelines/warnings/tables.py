@@ -1,0 +1,102 @@
+"""The warn.* tables this package owns: warnings (lifecycle columns included), verifications, screened periods.
+
+One definition of each table: the warehouse creates them through `ensure_warning_tables`, the feedback
+import writes answers through `pipelines.warnings.verifications`, and everyone else reads them through
+this package's functions, never with their own SQL against its tables.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+#: warn.warnings, in table order. One row per (period, household, rule).
+WARNING_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("warning_id", "VARCHAR"),
+    ("period", "VARCHAR"),
+    ("household_id", "VARCHAR"),
+    ("township", "VARCHAR"),
+    ("village", "VARCHAR"),
+    ("group", "VARCHAR"),
+    ("head_name", "VARCHAR"),
+    ("household_type", "VARCHAR"),
+    ("monitoring_type", "VARCHAR"),
+    ("segment", "VARCHAR"),
+    ("person_ids", "VARCHAR"),
+    ("person_names", "VARCHAR"),
+    ("person_id_numbers", "VARCHAR"),
+    ("rule_id", "VARCHAR"),
+    ("cause", "VARCHAR"),
+    ("cause_label", "VARCHAR"),
+    ("title", "VARCHAR"),
+    ("severity", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("department", "VARCHAR"),
+    ("evidence", "VARCHAR"),
+    ("measures", "VARCHAR"),
+    ("row_keys", "VARCHAR"),
+    ("match_evidence", "VARCHAR"),
+    ("match_score", "DOUBLE"),
+    # lifecycle (pipelines.warnings.lifecycle): derived from every screened period and the answers
+    ("status", "VARCHAR"),
+    ("first_seen", "VARCHAR"),
+    ("build_status", "VARCHAR"),
+    ("lifecycle_note", "VARCHAR"),
+    ("closed_period", "VARCHAR"),
+    ("close_reason", "VARCHAR"),
+    ("quiet_since", "VARCHAR"),
+)
+WARNING_NAMES: tuple[str, ...] = tuple(name for name, _ in WARNING_COLUMNS)
+LIFECYCLE_NAMES: tuple[str, ...] = (
+    "status",
+    "first_seen",
+    "build_status",
+    "lifecycle_note",
+    "closed_period",
+    "close_reason",
+    "quiet_since",
+)
+
+#: warn.verifications: one row per (visit, warning) answer; a different later answer is a new revision.
+VERIFICATION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("visit_id", "VARCHAR"),
+    ("warning_id", "VARCHAR"),
+    ("period", "VARCHAR"),
+    ("township", "VARCHAR"),
+    ("household_id", "VARCHAR"),
+    ("rule_id", "VARCHAR"),
+    ("outcome", "VARCHAR"),
+    ("note", "VARCHAR"),
+    ("verifier", "VARCHAR"),
+    ("verified_on", "DATE"),
+    ("reviewer", "VARCHAR"),
+    ("source_file", "VARCHAR"),
+    ("file_sha256", "VARCHAR"),
+    ("sheet", "VARCHAR"),
+    ("sheet_row", "BIGINT"),
+    ("revision", "INTEGER"),
+    ("is_correction", "BOOLEAN"),
+    ("imported_at", "TIMESTAMP"),
+)
+VERIFICATION_NAMES: tuple[str, ...] = tuple(name for name, _ in VERIFICATION_COLUMNS)
+
+
+def _ddl(table: str, columns: tuple[tuple[str, str], ...], extra: str = "") -> str:
+    body = ", ".join(f'"{name}" {sql_type}' for name, sql_type in columns)
+    return f"CREATE TABLE IF NOT EXISTS {table} ({body}{extra})"
+
+
+def ensure_warning_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create warn.warnings, warn.verifications and warn.screened_periods; add columns a warehouse made by
+    an earlier version lacks (idempotent)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS warn")
+    con.execute(_ddl("warn.warnings", WARNING_COLUMNS, ", PRIMARY KEY (period, household_id, rule_id)"))
+    for name, sql_type in WARNING_COLUMNS:
+        con.execute(f'ALTER TABLE warn.warnings ADD COLUMN IF NOT EXISTS "{name}" {sql_type}')
+    con.execute(_ddl("warn.verifications", VERIFICATION_COLUMNS))
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS warn.screened_periods (period VARCHAR PRIMARY KEY, screened_at TIMESTAMP)"
+    )
+    # a warehouse screened before periods were recorded: its periods are those with warnings
+    con.execute(
+        "INSERT INTO warn.screened_periods SELECT DISTINCT period, NULL FROM warn.warnings ON CONFLICT DO NOTHING"
+    )

@@ -1,0 +1,72 @@
+"""Verification answers: the one definition of "the latest answer", and the one way answers are written.
+
+The feedback import reads returned workbooks and hands the answers here; it never writes warn.* itself.
+Writing an answer sets the answered warning's status (confirmed / closed) through the lifecycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import polars as pl
+
+from pipelines.warnings.tables import VERIFICATION_COLUMNS, VERIFICATION_NAMES, ensure_warning_tables
+
+_POLARS_TYPES: dict[str, pl.DataType] = {
+    "VARCHAR": pl.String(),
+    "DATE": pl.Date(),
+    "BIGINT": pl.Int64(),
+    "INTEGER": pl.Int32(),
+    "BOOLEAN": pl.Boolean(),
+    "TIMESTAMP": pl.Datetime("us"),
+}
+VERIFICATION_SCHEMA: dict[str, pl.DataType] = {n: _POLARS_TYPES[t] for n, t in VERIFICATION_COLUMNS}
+
+
+def latest_verifications(
+    con: duckdb.DuckDBPyConnection,
+    up_to_period: str | None = None,
+    *,
+    period: str | None = None,
+    township: str | None = None,
+) -> pl.DataFrame:
+    """The latest answer (highest revision) per warning, with every column of warn.verifications.
+
+    up_to_period: answers to warnings of that period or earlier; period / township: only those.
+    Empty (with the columns) when nothing was imported yet. Sorted by period, township, visit, warning.
+    """
+    ensure_warning_tables(con)
+    where, params = [], []
+    for clause, value in (("period <= ?", up_to_period), ("period = ?", period), ("township = ?", township)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    sql = f"""
+        SELECT {", ".join(VERIFICATION_NAMES)} FROM warn.verifications
+        {"WHERE " + " AND ".join(where) if where else ""}
+        QUALIFY row_number() OVER (PARTITION BY warning_id ORDER BY revision DESC) = 1
+        ORDER BY period, township, visit_id, warning_id
+    """
+    return con.sql(sql, params=params or None).pl().cast(VERIFICATION_SCHEMA)  # type: ignore[arg-type]
+
+
+def record_verifications(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, object]]) -> int:
+    """Append answers (dicts with VERIFICATION_NAMES) and set the answered warnings' status; returns rows.
+
+    Call inside the caller's transaction: the answers and the statuses they imply land together."""
+    from pipelines.warnings.lifecycle import refresh_status
+
+    if not rows:
+        return 0
+    ensure_warning_tables(con)
+    frame = pl.DataFrame(list(rows), schema=VERIFICATION_SCHEMA)
+    con.register("_answers", frame)
+    try:
+        con.execute(
+            f"INSERT INTO warn.verifications ({', '.join(VERIFICATION_NAMES)}) SELECT * FROM _answers"
+        )
+    finally:
+        con.unregister("_answers")
+    refresh_status(con)
+    return frame.height
