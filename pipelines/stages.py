@@ -17,6 +17,7 @@ import polars as pl
 
 from pipelines import stage_markers as markers
 from pipelines import warehouse
+from pipelines.contracts.township_workbook import file_name as workbook_file_name
 from pipelines.facts import build_facts, build_registry_facts
 from pipelines.ingest.inbox import ingest_all
 from pipelines.ingest.loader import FileAccount
@@ -247,7 +248,7 @@ def stage_export(
     )
     seal_key = county_key(settings.county_dir, period)  # created on the first export, kept in data/county
     for township in townships:
-        path = output_file(out, f"{names[township]}_预警核实表_{period}.xlsx")
+        path = output_file(out, workbook_file_name(names[township], period))
         mine = warnings.filter(pl.col("township") == township)
         write_township_workbook(
             path, township, period, mine, rules, due_date=due, mask_ids=settings.mask_ids,

@@ -16,7 +16,7 @@ from pipelines.export.must_visit import UNVISITED_SHEET, monthly_unvisited
 from pipelines.export.summary import write_county_summary
 from pipelines.export.township import COVER_SHEET, RULES_SHEET, VERIFY_SHEET, write_township_workbook
 from pipelines.export.visits import visit_id
-from pipelines.export.vocab import OUTCOME_VALUES, OUTCOMES, TOWNSHIP_HEADERS
+from pipelines.export.vocab import OUTCOME_VALUES, OUTCOMES
 
 __all__ = [
     "COVER_SHEET",
@@ -24,7 +24,6 @@ __all__ = [
     "OUTCOMES",
     "OUTCOME_VALUES",
     "RULES_SHEET",
-    "TOWNSHIP_HEADERS",
     "UNVISITED_SHEET",
     "VERIFY_SHEET",
     "ExportError",

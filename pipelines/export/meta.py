@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 import xlsxwriter
 
+from pipelines.contracts.township_workbook import META_SHEET, META_TITLES, META_VERSION, meta_entries
 from pipelines.export.cells import write_text
 from pipelines.seal import KEYED, LEGACY, SealKey, keyed_digest, legacy_digest
 
-META_SHEET = "_dixian"
-META_VERSION = "1"
+__all__ = ["META_SHEET", "META_VERSION", "fingerprint", "write_meta_sheet"]
 
 
 def fingerprint(entries: Sequence[tuple[str, str, str]]) -> str:
@@ -32,14 +32,13 @@ def write_meta_sheet(
 ) -> str:
     """Add the very hidden meta sheet; returns the seal written on its last row: keyed with the county's
     key (the monthly export always passes it), the legacy sha256 only without one."""
-    entries: list[tuple[str, str, str]] = [(k, v, "") for k, v in header]
-    entries += [("visit", vid, ",".join(wids)) for vid, wids in visits]
+    entries = meta_entries(header, visits)
     kind, digest = (
         (KEYED, keyed_digest(entries, key)) if key is not None else (LEGACY, legacy_digest(entries))
     )
 
     ws = workbook.add_worksheet(META_SHEET)
-    for col, title in enumerate(("key", "value", "warning_ids")):
+    for col, title in enumerate(META_TITLES):
         write_text(ws, 0, col, title)
     for row, entry in enumerate([*entries, (kind, digest, "")], start=1):
         for col, value in enumerate(entry):

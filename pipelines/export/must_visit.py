@@ -11,10 +11,11 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from pipelines.contracts.township_workbook import UNVISITED_SHEET
 from pipelines.export.vocab import UNVISITED_COLUMNS
 from pipelines.period import Period
 
-UNVISITED_SHEET = "本月未走访监测户"
+__all__ = ["UNVISITED_SHEET", "monthly_unvisited"]
 LEDGER_TABLE = ("link", "facts_grid_ledger")
 
 # the grid report's Chinese columns → the export contract (vocab.UNVISITED_COLUMNS)

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import polars as pl
 import xlsxwriter
+from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from pipelines.contracts import township_workbook as contract
+from pipelines.contracts.township_workbook import COVER_SHEET, RULES_SHEET, UNVISITED_SHEET, VERIFY_SHEET
 from pipelines.export.cells import (
     estimate_lines,
     natural_key,
@@ -24,11 +27,9 @@ from pipelines.export.cells import (
     write_text,
 )
 from pipelines.export.errors import ExportError, PeriodMismatchError, TownshipMismatchError
-from pipelines.export.meta import META_VERSION, write_meta_sheet
-from pipelines.export.must_visit import UNVISITED_SHEET
+from pipelines.export.meta import write_meta_sheet
 from pipelines.export.visits import Visit, build_visits, require_columns
 from pipelines.export.vocab import (
-    OUTCOME_VALUES,
     OUTCOMES,
     RULE_COLUMNS,
     RULE_HEADERS,
@@ -36,17 +37,14 @@ from pipelines.export.vocab import (
     SEVERITY_FONT,
     SEVERITY_LABEL,
     SEVERITY_RANK,
-    TOWNSHIP_COLUMNS,
     UNVISITED_COLUMNS,
     UNVISITED_SHEET_COLUMNS,
 )
 from pipelines.seal import SealKey
 
-COVER_SHEET = "填写说明"
-VERIFY_SHEET = "预警核实表"
-RULES_SHEET = "规则说明"
+__all__ = ["COVER_SHEET", "RULES_SHEET", "VERIFY_SHEET", "write_township_workbook"]
+
 NO_LEDGER = "本期未收到网格走访台账"
-WORKBOOK_KIND = "township_verification"
 
 _FONT = "宋体"
 _A4, _A3 = 9, 8
@@ -111,18 +109,9 @@ def write_township_workbook(
         _write_unvisited(workbook.add_worksheet(UNVISITED_SHEET), formats, township, period, must_visit)
         write_meta_sheet(
             workbook,
-            header=[
-                ("kind", WORKBOOK_KIND),
-                ("meta_version", META_VERSION),
-                ("township", township),
-                ("period", period),
-                ("due_date", due_date.isoformat()),
-                ("id_numbers_masked", "true" if mask_ids else "false"),
-                ("household_count", str(len(visits))),
-                ("warning_count", str(warnings.height)),
-                ("sheet", VERIFY_SHEET),
-                ("visit_id_column", "预警编号"),
-            ],
+            header=contract.meta_header(
+                township, period, due_date, masked=mask_ids, households=len(visits), warnings=warnings.height
+            ),
             visits=[(v.visit_id, v.warning_ids) for v in visits],
             key=seal_key,
         )
@@ -355,76 +344,64 @@ def _write_visits(
     *,
     mask_ids: bool,
 ) -> None:
-    for col, (header, width, kind) in enumerate(TOWNSHIP_COLUMNS):
-        is_fill = kind.startswith("fill")
-        ws.set_column(col, col, width, (f.fill_date if kind == "fill_date" else f.fill) if is_fill else None)
-        write_text(ws, 0, col, header, f.fill_header if is_fill else f.header)
+    columns = contract.columns()
+    for col, c in enumerate(columns):
+        ws.set_column(col, col, c.width, _fill_format(f, c) if c.filled_by_township else None)
+        write_text(ws, 0, col, c.header, f.fill_header if c.filled_by_township else f.header)
     ws.set_row(0, 30)
 
     for i, v in enumerate(visits, start=1):
-        cells = {
-            "序号": i,
-            "预警编号": v.visit_id,
-            "行政村": v.village,
-            "村民小组": v.group,
-            "户编号": v.household_id,
-            "户主姓名": v.head_name,
-            "户类型": v.household_type,
-            "涉及成员": "、".join(_distinct_names(v)),
-            # always text: an ID typed as a number loses its last digits in Excel
-            "身份证号": v.id_numbers_text(masked=mask_ids),
-            "预警原因": "、".join(v.cause_labels),
-            "预警等级": v.severity,
-            "预警规则": "\n".join(v.rule_lines),
-            "预警依据": "\n".join(v.evidence_lines),
-            "数据来源部门": "、".join(v.departments),
-            "匹配依据": "\n".join(v.match_lines),
-        }
+        cells = _visit_cells(i, v, mask_ids=mask_ids)
         lines = 1
-        for col, (header, width, kind) in enumerate(TOWNSHIP_COLUMNS):
-            if kind == "number":
-                write_number(ws, i, col, cells[header], f.number)
-            elif kind == "severity":
-                sev = str(cells[header])
+        for col, c in enumerate(columns):
+            if c.filled_by_township:
+                ws.write_blank(i, col, None, _fill_format(f, c))
+                continue
+            value = cells[c.key] if c.key in cells else getattr(v, c.key)
+            if c.kind == "number":
+                write_number(ws, i, col, value, f.number)
+            elif c.kind == "severity":
+                sev = str(value)
                 write_text(ws, i, col, SEVERITY_LABEL.get(sev, sev), f.severity.get(sev, f.text))
-            elif kind == "text":
-                text = str(cells[header])
-                write_text(ws, i, col, text, f.text)
-                lines = max(lines, estimate_lines(text, width))
             else:
-                ws.write_blank(i, col, None, f.fill_date if kind == "fill_date" else f.fill)
+                text = str(value)
+                write_text(ws, i, col, text, f.text)
+                lines = max(lines, estimate_lines(text, c.width))
         ws.set_row(i, min(_MAX_ROW_HEIGHT, _LINE_HEIGHT * lines + 3))
 
-    last_row, last_col = max(len(visits), 1), len(TOWNSHIP_COLUMNS) - 1
-    col_of = {h: c for c, (h, _, _) in enumerate(TOWNSHIP_COLUMNS)}
+    last_row, last_col = max(len(visits), 1), len(columns) - 1
+    col_of = {c.key: n for n, c in enumerate(columns)}
     if visits:
-        ws.data_validation(
-            1, col_of["核实结果"], last_row, col_of["核实结果"],
-            {
-                "validate": "list",
-                "source": list(OUTCOME_VALUES),
-                "input_title": "核实结果",
-                "input_message": "请从下拉列表中选择",
-                "error_title": "核实结果",
-                "error_message": "请从下拉列表中选择，不要自行输入",
-            },
-        )  # fmt: skip
-        ws.data_validation(
-            1, col_of["核实日期"], last_row, col_of["核实日期"],
-            {
-                "validate": "date",
-                "criteria": ">=",
-                "value": start,
-                "input_title": "核实日期",
-                "input_message": f"填写入户核实日期，不早于{start.isoformat()}",
-                "error_title": "核实日期",
-                "error_message": f"请填写不早于{start.isoformat()}的日期，格式如{start.isoformat()}",
-            },
-        )  # fmt: skip
+        for col, c in enumerate(columns):
+            if c.kind == "fill_choice":
+                ws.data_validation(
+                    1, col, last_row, col,
+                    {
+                        "validate": "list",
+                        "source": list(c.choices),
+                        "input_title": c.header,
+                        "input_message": "请从下拉列表中选择",
+                        "error_title": c.header,
+                        "error_message": "请从下拉列表中选择，不要自行输入",
+                    },
+                )  # fmt: skip
+            elif c.kind == "fill_date":
+                ws.data_validation(
+                    1, col, last_row, col,
+                    {
+                        "validate": "date",
+                        "criteria": ">=",
+                        "value": start,
+                        "input_title": c.header,
+                        "input_message": f"填写入户核实日期，不早于{start.isoformat()}",
+                        "error_title": c.header,
+                        "error_message": f"请填写不早于{start.isoformat()}的日期，格式如{start.isoformat()}",
+                    },
+                )  # fmt: skip
     else:
-        write_text(ws, 1, col_of["预警编号"], "本期无预警", f.text)
+        write_text(ws, 1, col_of[contract.VISIT_KEY], "本期无预警", f.text)
 
-    ws.freeze_panes(1, col_of["户主姓名"] + 1)
+    ws.freeze_panes(1, col_of[contract.FREEZE_AFTER] + 1)
     ws.autofilter(0, 0, last_row, last_col)
     # protect without password: unlocked fill columns stay editable, our ids cannot be changed by accident
     ws.protect(
@@ -438,12 +415,31 @@ def _write_visits(
         },
     )
     ws.set_landscape()
-    ws.set_paper(_A3)  # 20 columns: on A4 the fitted text would be too small to read (see TOWNSHIP_COLUMNS)
+    ws.set_paper(_A3)  # 20 columns: on A4 the fitted text would be too small to read (see contract.COLUMNS)
     ws.repeat_rows(0)
     ws.fit_to_pages(1, 0)
     ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
     ws.set_header(f'&C&"宋体,Bold"{_escape_hf(township)}预警核实表（{_escape_hf(period)}）')
     ws.set_footer("&L含个人敏感信息，不得外传&R第 &P 页，共 &N 页")
+
+
+def _fill_format(f: _Formats, c: contract.Column) -> Format:
+    return f.fill_date if c.kind == "fill_date" else f.fill
+
+
+def _visit_cells(seq: int, v: Visit, *, mask_ids: bool) -> dict[str, object]:
+    """The written columns' values that are not a Visit field as it is (contract keys)."""
+    return {
+        "seq": seq,
+        "members": "、".join(_distinct_names(v)),
+        # always text: an ID typed as a number loses its last digits in Excel
+        "id_numbers": v.id_numbers_text(masked=mask_ids),
+        "causes": "、".join(v.cause_labels),
+        "rules": "\n".join(v.rule_lines),
+        "evidence": "\n".join(v.evidence_lines),
+        "departments": "、".join(v.departments),
+        "match": "\n".join(v.match_lines),
+    }
 
 
 def _write_rules(ws: Worksheet, f: _Formats, warnings: pl.DataFrame, rules: pl.DataFrame) -> None:

@@ -25,32 +25,7 @@ STATUS_NOTE: dict[str, str] = {
 MONITORED_NOTE = "【已是监测户：核实后补充帮扶措施，无需重复纳入】"
 
 
-#: Township sheet columns: (header, width, kind). kind "fill" = for the township to complete.
-#: Widths sum to about 300 characters: printed on A3 landscape (fit to width) text keeps about 70 % of its
-#: size; on A4 it would shrink below 50 % (about 4.5 pt), too small to read at a household's door.
-TOWNSHIP_COLUMNS: tuple[tuple[str, float, str], ...] = (
-    ("序号", 5, "number"),
-    ("预警编号", 17, "text"),
-    ("行政村", 9, "text"),
-    ("村民小组", 12, "text"),
-    ("户编号", 17, "text"),
-    ("户主姓名", 8, "text"),
-    ("户类型", 12, "text"),
-    ("涉及成员", 12, "text"),
-    ("身份证号", 20, "text"),
-    ("预警原因", 10, "text"),
-    ("预警等级", 8, "severity"),
-    ("预警规则", 26, "text"),
-    ("预警依据", 36, "text"),
-    ("数据来源部门", 12, "text"),
-    ("匹配依据", 22, "text"),
-    ("核实结果", 20, "fill"),
-    ("核实情况说明", 28, "fill"),
-    ("核实人", 8, "fill"),
-    ("核实日期", 11, "fill_date"),
-    ("乡镇审核人", 10, "fill"),
-)
-TOWNSHIP_HEADERS: tuple[str, ...] = tuple(header for header, _, _ in TOWNSHIP_COLUMNS)
+#: The township sheet's columns: pipelines.contracts.township_workbook.COLUMNS (one row per column).
 
 RULE_HEADERS: tuple[str, ...] = (
     "规则编号",

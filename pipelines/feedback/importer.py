@@ -22,15 +22,15 @@ from typing import Literal
 
 import duckdb
 
+from pipelines.contracts.township_workbook import Column, answer_keys, fill_columns, township_in_file_name
 from pipelines.feedback.errors import FeedbackRefused, MetaTampered, WrongPeriod, WrongTownship
-from pipelines.feedback.store import ANSWER_COLUMNS, ensure_feedback_schema
+from pipelines.feedback.store import ensure_feedback_schema
 from pipelines.feedback.workbook import ReturnedRow, ReturnedWorkbook, file_sha256, read_returned_workbook
 from pipelines.normalize.idcard import mask_ids_in_text
 from pipelines.outputs import township_named_by
 from pipelines.period import Period
 from pipelines.seal import SealKey
 from pipelines.warnings import (
-    OUTCOME_VALUES,
     latest_verifications,
     period_warnings,
     record_verifications,
@@ -135,16 +135,18 @@ class FileReport:
 
 @dataclass(frozen=True)
 class Answer:
+    """One household's answer: the value of every column the township fills in (the workbook contract)."""
+
     visit_id: str
     sheet_row: int
-    outcome: str
-    note: str
-    verifier: str
-    verified_on: date
-    reviewer: str
+    values: tuple[tuple[str, object], ...]
+    """(column key, checked value) in contract order: text, a chosen value, a date."""
 
     def key(self) -> tuple[object, ...]:
-        return tuple(getattr(self, c) for c in ANSWER_COLUMNS)
+        return tuple(v for _, v in self.values)
+
+    def value(self, key: str) -> object:
+        return dict(self.values)[key]
 
 
 def import_feedback(
@@ -259,15 +261,13 @@ def _check_scope(
             f"本表是“{wb.township}”的核实表，不是“{township}”的，未导入",
             f"workbook belongs to township {wb.township!r}, not {township!r}; refused",
         )
-    stem = Path(name).stem
-    if "_预警核实表_" in stem:
-        named = stem.split("_预警核实表_")[0]
-        if named and not township_named_by(named, wb.township):
-            raise WrongTownship(
-                name,
-                f"文件名为“{named}”，但表内系统信息属于“{wb.township}”，请核对是否报错了乡镇的表",
-                f"file name says township {named!r} but the workbook is {wb.township!r}; refused",
-            )
+    named = township_in_file_name(Path(name).stem)
+    if named and not township_named_by(named, wb.township):
+        raise WrongTownship(
+            name,
+            f"文件名为“{named}”，但表内系统信息属于“{wb.township}”，请核对是否报错了乡镇的表",
+            f"file name says township {named!r} but the workbook is {wb.township!r}; refused",
+        )
     if period is None:
         raise WrongPeriod(
             name,
@@ -363,6 +363,45 @@ def normalize_outcome(text: str) -> str:
     return _DASHES.sub("-", _SPACES.sub("", text))
 
 
+def _check_cell(c: Column, text: str, start: date, today: date) -> tuple[object, tuple[str, str, str] | None]:
+    """A filled cell's value as stored (text, a chosen value, a date) and its problem (code, zh, en), if any."""
+    code = "date" if c.kind == "fill_date" else c.key
+    if not text:
+        problem = (f"{code}_missing", f"{c.header}未填", f"{c.header} ({c.label_en or c.key}) is empty")
+        return (None if c.kind == "fill_date" else ""), problem if c.must_fill else None
+    if c.kind == "fill_choice":
+        value = normalize_outcome(text)
+        if value not in c.choices:
+            return value, (
+                f"{code}_invalid",
+                f"{c.header}“{_shown(text)}”不在下拉选项中，请从下拉列表选择",
+                f"{c.label_en or c.key} {_shown(text)!r} is not one of {list(c.choices)}",
+            )
+        return value, None
+    if c.kind == "fill_date":
+        day = parse_date(text, start)
+        if day is None:
+            return None, (
+                f"{code}_invalid",
+                f"{c.header}“{_shown(text)}”无法识别，请按 {start.isoformat()} 的格式填写",
+                f"{c.label_en or c.key} {_shown(text)!r} is not a date",
+            )
+        if day > today:
+            return day, (
+                f"{code}_future",
+                f"{c.header} {day.isoformat()} 晚于今天（{today.isoformat()}），请核对",
+                f"{c.label_en or c.key} {day.isoformat()} is in the future (today is {today.isoformat()})",
+            )
+        if day < start:
+            return day, (
+                f"{code}_before_period",
+                f"{c.header} {day.isoformat()} 早于本期开始日 {start.isoformat()}，请核对",
+                f"{c.label_en or c.key} {day.isoformat()} is before the period start {start.isoformat()}",
+            )
+        return day, None
+    return text, None
+
+
 def _validate_rows(wb: ReturnedWorkbook, report: FileReport, today: date) -> dict[str, Answer]:
     start = Period.parse(wb.period).start
     seen: dict[str, list[tuple[ReturnedRow, Answer | None]]] = {}
@@ -397,49 +436,19 @@ def _validate_rows(wb: ReturnedWorkbook, report: FileReport, today: date) -> dic
             seen.setdefault(row.visit_id, []).append((row, None))
             continue
         problems: list[tuple[str, str, str]] = []
-        outcome = normalize_outcome(row.cells["outcome"])
-        if not outcome:
-            problems.append(("outcome_missing", "核实结果未填", "核实结果 (outcome) is empty"))
-        elif outcome not in OUTCOME_VALUES:
-            problems.append((
-                "outcome_invalid",
-                f"核实结果“{_shown(row.cells['outcome'])}”不在下拉选项中，请从下拉列表选择",
-                f"outcome {_shown(row.cells['outcome'])!r} is not one of {list(OUTCOME_VALUES)}",
-            ))  # fmt: skip
-        if not row.cells["verifier"]:
-            problems.append(("verifier_missing", "核实人未填", "核实人 (verifier) is empty"))
-        verified_on = parse_date(row.cells["verified_on"], start) if row.cells["verified_on"] else None
-        if not row.cells["verified_on"]:
-            problems.append(("date_missing", "核实日期未填", "核实日期 (verification date) is empty"))
-        elif verified_on is None:
-            problems.append((
-                "date_invalid",
-                f"核实日期“{_shown(row.cells['verified_on'])}”无法识别，请按 {start.isoformat()} 的格式填写",
-                f"verification date {_shown(row.cells['verified_on'])!r} is not a date",
-            ))  # fmt: skip
-        elif verified_on > today:
-            problems.append((
-                "date_future",
-                f"核实日期 {verified_on.isoformat()} 晚于今天（{today.isoformat()}），请核对",
-                f"verification date {verified_on.isoformat()} is in the future (today is {today.isoformat()})",
-            ))  # fmt: skip
-        elif verified_on < start:
-            problems.append((
-                "date_before_period",
-                f"核实日期 {verified_on.isoformat()} 早于本期开始日 {start.isoformat()}，请核对",
-                f"verification date {verified_on.isoformat()} is before the period start {start.isoformat()}",
-            ))  # fmt: skip
+        values: list[tuple[str, object]] = []
+        for c in fill_columns():
+            value, problem = _check_cell(c, row.cells[c.key], start, today)
+            values.append((c.key, value))
+            if problem is not None:
+                problems.append(problem)
         if problems:
             report.rejected += 1
             for code, zh, en in problems:
                 issue(row, "error", code, zh + "，本行未导入", en + "; row not applied")
             seen.setdefault(row.visit_id, []).append((row, None))
             continue
-        assert verified_on is not None
-        answer = Answer(
-            visit_id=row.visit_id, sheet_row=row.sheet_row, outcome=outcome, note=row.cells["note"],
-            verifier=row.cells["verifier"], verified_on=verified_on, reviewer=row.cells["reviewer"],
-        )  # fmt: skip
+        answer = Answer(visit_id=row.visit_id, sheet_row=row.sheet_row, values=tuple(values))
         seen.setdefault(row.visit_id, []).append((row, answer))
 
     answers: dict[str, Answer] = {}
@@ -476,10 +485,11 @@ def _record_answers(
 ) -> None:
     if not answers:
         return
+    keys = answer_keys()
     current = latest_verifications(con, period=wb.period, township=wb.township).select(
-        "visit_id", "warning_id", *ANSWER_COLUMNS, "revision"
+        "visit_id", "warning_id", *keys, "revision"
     )
-    latest = {(r[0], r[1]): (tuple(r[2:7]), int(r[7])) for r in current.iter_rows()}
+    latest = {(r[0], r[1]): (tuple(r[2:-1]), int(r[-1])) for r in current.iter_rows()}
     meta = {
         wid: (hh, rule)
         for wid, hh, rule in period_warnings(con, wb.period)
@@ -502,8 +512,7 @@ def _record_answers(
             hh, rule = meta[wid]
             rows.append({
                 "visit_id": visit, "warning_id": wid, "period": wb.period, "township": wb.township,
-                "household_id": hh, "rule_id": rule, "outcome": answer.outcome, "note": answer.note,
-                "verifier": answer.verifier, "verified_on": answer.verified_on, "reviewer": answer.reviewer,
+                "household_id": hh, "rule_id": rule, **dict(answer.values),
                 "source_file": wb.file, "file_sha256": wb.sha256, "sheet": wb.sheet, "sheet_row": answer.sheet_row,
                 "revision": (state[1] + 1) if state else 1, "is_correction": state is not None, "imported_at": now,
             })  # fmt: skip
@@ -516,8 +525,8 @@ def _record_answers(
                     visit,
                     "note",
                     "correction",
-                    f"更正了此前导入的核实结果，以本次为准（现为“{answer.outcome}”）",
-                    f"corrects an earlier imported answer; the latest wins (now {answer.outcome!r})",
+                    f"更正了此前导入的核实结果，以本次为准（现为“{answer.value('outcome')}”）",
+                    f"corrects an earlier imported answer; the latest wins (now {answer.value('outcome')!r})",
                 )
             )
     record_verifications(con, rows)

@@ -25,9 +25,6 @@ CREATE TABLE IF NOT EXISTS warn.feedback_issues (
 );
 """
 
-#: Columns of the answer that make two answers "the same" (a re-import of them applies nothing).
-ANSWER_COLUMNS = ("outcome", "note", "verifier", "verified_on", "reviewer")
-
 
 def ensure_feedback_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the feedback tables (and the warnings' own, which answers refer to); idempotent."""

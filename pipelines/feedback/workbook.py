@@ -12,22 +12,13 @@ from pathlib import Path
 
 import fastexcel
 
-from pipelines.export.meta import META_SHEET
-from pipelines.export.township import VERIFY_SHEET, WORKBOOK_KIND
+from pipelines.contracts import township_workbook as contract
+from pipelines.contracts.township_workbook import META_SHEET, VERIFY_SHEET, WORKBOOK_KIND
 from pipelines.feedback.errors import MetaTampered, NotDixianWorkbook, UnreadableSheet
 from pipelines.ingest.errors import ReadError
 from pipelines.ingest.readers import check_workbook
 from pipelines.seal import KEYED, LEGACY, SealKey, verify
 
-VISIT_HEADER = "预警编号"
-FILL_HEADERS = {
-    "outcome": "核实结果",
-    "note": "核实情况说明",
-    "verifier": "核实人",
-    "verified_on": "核实日期",
-    "reviewer": "乡镇审核人",
-}
-REQUIRED_HEADERS = (VISIT_HEADER, "核实结果", "核实情况说明", "核实人", "核实日期")
 _HEADER_SCAN_ROWS = 10
 
 
@@ -38,7 +29,7 @@ class ReturnedRow:
     sheet_row: int
     visit_id: str
     cells: dict[str, str]
-    """outcome, note, verifier, verified_on, reviewer → stripped text ('' when blank)."""
+    """Each column the township fills in (contract key) → stripped text ('' when blank)."""
 
     @property
     def blank(self) -> bool:
@@ -164,27 +155,30 @@ def _cell(row: list[str], col: int) -> str:
 
 
 def _read_rows(file: str, sheet: str, rows: list[list[str]]) -> list[ReturnedRow]:
+    visit = contract.column(contract.VISIT_KEY).header
+    first_fill = contract.fill_columns()[0].header
     header_at = next(
-        (i for i, row in enumerate(rows[:_HEADER_SCAN_ROWS]) if VISIT_HEADER in row and "核实结果" in row),
+        (i for i, row in enumerate(rows[:_HEADER_SCAN_ROWS]) if visit in row and first_fill in row),
         None,
     )
     if header_at is None:
         raise UnreadableSheet(
             file,
-            f"“{sheet}”表中找不到“预警编号”“核实结果”表头（请勿删除或改动表头）",
-            f"sheet {sheet!r}: header row with 预警编号 and 核实结果 not found",
+            f"“{sheet}”表中找不到“{visit}”“{first_fill}”表头（请勿删除或改动表头）",
+            f"sheet {sheet!r}: header row with {visit} and {first_fill} not found",
         )
     header = rows[header_at]
-    missing = [h for h in REQUIRED_HEADERS if h not in header]
+    missing = [h for h in contract.kept_headers() if h not in header]
     if missing:
         raise UnreadableSheet(
             file,
             f"“{sheet}”表缺少必填列：{'、'.join(missing)}",
             f"sheet {sheet!r}: required column(s) missing: {missing}",
         )
-    col_of = {h: header.index(h) for h in (VISIT_HEADER, *FILL_HEADERS.values()) if h in header}
+    fills = contract.fill_columns()
+    col_of = {h: header.index(h) for h in (visit, *(c.header for c in fills)) if h in header}
     out = []
     for i, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
-        cells = {key: _cell(row, col_of[h]) if h in col_of else "" for key, h in FILL_HEADERS.items()}
-        out.append(ReturnedRow(sheet_row=i, visit_id=_cell(row, col_of[VISIT_HEADER]), cells=cells))
+        cells = {c.key: _cell(row, col_of[c.header]) if c.header in col_of else "" for c in fills}
+        out.append(ReturnedRow(sheet_row=i, visit_id=_cell(row, col_of[visit]), cells=cells))
     return out

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.contracts import township_workbook
+
 #: warn.warnings, in table order. One row per (period, household, rule).
 WARNING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("warning_id", "VARCHAR"),
@@ -56,19 +58,15 @@ LIFECYCLE_NAMES: tuple[str, ...] = (
     "quiet_since",
 )
 
-#: warn.verifications: one row per (visit, warning) answer; a different later answer is a new revision.
-VERIFICATION_COLUMNS: tuple[tuple[str, str], ...] = (
+_ANSWERED: tuple[tuple[str, str], ...] = (
     ("visit_id", "VARCHAR"),
     ("warning_id", "VARCHAR"),
     ("period", "VARCHAR"),
     ("township", "VARCHAR"),
     ("household_id", "VARCHAR"),
     ("rule_id", "VARCHAR"),
-    ("outcome", "VARCHAR"),
-    ("note", "VARCHAR"),
-    ("verifier", "VARCHAR"),
-    ("verified_on", "DATE"),
-    ("reviewer", "VARCHAR"),
+)
+_PROVENANCE: tuple[tuple[str, str], ...] = (
     ("source_file", "VARCHAR"),
     ("file_sha256", "VARCHAR"),
     ("sheet", "VARCHAR"),
@@ -77,7 +75,18 @@ VERIFICATION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("is_correction", "BOOLEAN"),
     ("imported_at", "TIMESTAMP"),
 )
-VERIFICATION_NAMES: tuple[str, ...] = tuple(name for name, _ in VERIFICATION_COLUMNS)
+
+
+def verification_columns() -> tuple[tuple[str, str], ...]:
+    """warn.verifications: one row per (visit, warning) answer, a different later answer a new revision.
+    What was answered, then one column per column the township fills in (the workbook contract), then
+    where the answer came from."""
+    answers = tuple((c.key, c.sql_type) for c in township_workbook.fill_columns())
+    return (*_ANSWERED, *answers, *_PROVENANCE)
+
+
+def verification_names() -> tuple[str, ...]:
+    return tuple(name for name, _ in verification_columns())
 
 
 def _ddl(table: str, columns: tuple[tuple[str, str], ...], extra: str = "") -> str:
@@ -92,7 +101,9 @@ def ensure_warning_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_ddl("warn.warnings", WARNING_COLUMNS, ", PRIMARY KEY (period, household_id, rule_id)"))
     for name, sql_type in WARNING_COLUMNS:
         con.execute(f'ALTER TABLE warn.warnings ADD COLUMN IF NOT EXISTS "{name}" {sql_type}')
-    con.execute(_ddl("warn.verifications", VERIFICATION_COLUMNS))
+    con.execute(_ddl("warn.verifications", verification_columns()))
+    for name, sql_type in verification_columns():  # a column added to the workbook contract since
+        con.execute(f'ALTER TABLE warn.verifications ADD COLUMN IF NOT EXISTS "{name}" {sql_type}')
     con.execute(
         "CREATE TABLE IF NOT EXISTS warn.screened_periods (period VARCHAR PRIMARY KEY, screened_at TIMESTAMP)"
     )

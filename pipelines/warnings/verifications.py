@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import duckdb
 import polars as pl
 
-from pipelines.warnings.tables import VERIFICATION_COLUMNS, VERIFICATION_NAMES, ensure_warning_tables
+from pipelines.warnings.tables import ensure_warning_tables, verification_columns, verification_names
 
 _POLARS_TYPES: dict[str, pl.DataType] = {
     "VARCHAR": pl.String(),
@@ -21,7 +21,11 @@ _POLARS_TYPES: dict[str, pl.DataType] = {
     "BOOLEAN": pl.Boolean(),
     "TIMESTAMP": pl.Datetime("us"),
 }
-VERIFICATION_SCHEMA: dict[str, pl.DataType] = {n: _POLARS_TYPES[t] for n, t in VERIFICATION_COLUMNS}
+
+
+def verification_schema() -> dict[str, pl.DataType]:
+    """The polars schema of warn.verifications rows."""
+    return {n: _POLARS_TYPES[t] for n, t in verification_columns()}
 
 
 def latest_verifications(
@@ -43,16 +47,16 @@ def latest_verifications(
             where.append(clause)
             params.append(value)
     sql = f"""
-        SELECT {", ".join(VERIFICATION_NAMES)} FROM warn.verifications
+        SELECT {", ".join(f'"{n}"' for n in verification_names())} FROM warn.verifications
         {"WHERE " + " AND ".join(where) if where else ""}
         QUALIFY row_number() OVER (PARTITION BY warning_id ORDER BY revision DESC) = 1
         ORDER BY period, township, visit_id, warning_id
     """
-    return con.sql(sql, params=params or None).pl().cast(VERIFICATION_SCHEMA)  # type: ignore[arg-type]
+    return con.sql(sql, params=params or None).pl().cast(verification_schema())  # type: ignore[arg-type]
 
 
 def record_verifications(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, object]]) -> int:
-    """Append answers (dicts with VERIFICATION_NAMES) and set the answered warnings' status; returns rows.
+    """Append answers (dicts with the verification_names() keys) and set the answered warnings' status; returns rows.
 
     Call inside the caller's transaction: the answers and the statuses they imply land together."""
     from pipelines.warnings.lifecycle import refresh_status
@@ -60,12 +64,11 @@ def record_verifications(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str
     if not rows:
         return 0
     ensure_warning_tables(con)
-    frame = pl.DataFrame(list(rows), schema=VERIFICATION_SCHEMA)
+    frame = pl.DataFrame(list(rows), schema=verification_schema())
+    names = ", ".join(f'"{n}"' for n in frame.columns)
     con.register("_answers", frame)
     try:
-        con.execute(
-            f"INSERT INTO warn.verifications ({', '.join(VERIFICATION_NAMES)}) SELECT * FROM _answers"
-        )
+        con.execute(f"INSERT INTO warn.verifications ({names}) SELECT * FROM _answers")
     finally:
         con.unregister("_answers")
     refresh_status(con)

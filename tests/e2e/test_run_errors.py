@@ -167,3 +167,13 @@ def test_allow_missing_does_not_go_ahead_without_a_readable_registry(tmp_path):
     assert "--allow-missing" not in result.output.split("no readable registry")[1]
     assert "Traceback" not in result.output
     assert not (data / "out" / PERIOD).exists()
+
+
+@pytest.mark.parametrize("period", ["2026-1", "2026/11", "202611", "2026-13"])
+def test_a_period_not_written_yyyy_mm_is_refused_before_anything_runs(tmp_path, period):
+    data = tmp_path / "data"
+    (data / "registry").mkdir(parents=True)
+    result = CliRunner().invoke(app, ["run", "--period", period, "--data-dir", str(data)])
+    assert result.exit_code == 2, result.output
+    assert "is not YYYY-MM (e.g. 2026-11)" in result.output and "Traceback" not in result.output
+    assert not (data / "warehouse.duckdb").exists() and not (data / "out").exists()

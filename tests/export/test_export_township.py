@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 from export_cases import DUE, PERIOD, make_warnings
 
+from pipelines.contracts import township_workbook
 from pipelines.export import (
     META_SHEET,
     OUTCOME_VALUES,
-    TOWNSHIP_HEADERS,
     ExportError,
     MissingColumnsError,
     PeriodMismatchError,
@@ -64,7 +64,7 @@ def test_sheets_and_headers(tmp_path, warnings, rules):
     path = write(tmp_path, warnings, rules)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["填写说明", "预警核实表", "规则说明", "本月未走访监测户", META_SHEET]
-    assert [c.value for c in wb["预警核实表"][1]] == EXPECTED_HEADERS == list(TOWNSHIP_HEADERS)
+    assert [c.value for c in wb["预警核实表"][1]] == EXPECTED_HEADERS == list(township_workbook.headers())
     assert [c.value for c in wb["规则说明"][1]] == [
         "规则编号",
         "预警原因",
