@@ -59,6 +59,7 @@ outside: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check pipelines schemas tests benchmarks notebooks
 	$(BIN)/ruff format --check pipelines schemas tests benchmarks notebooks
+	$(BIN)/mypy
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix pipelines schemas tests benchmarks notebooks

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 import xlsxwriter
@@ -401,7 +402,8 @@ def _write_table(
             ws.write_blank(total_row, col, None, f.total_text)
     elif frame.height:
         write_text(ws, total_row, 0, _TOTAL, f.total_text)
-        sums = {c: frame.get_column(c).sum() for c in numeric if not c.endswith("_rate")}
+        # Series.sum() is typed int | float | Decimal: the columns summed here are counts, never Decimal
+        sums = {c: cast("int | float", frame.get_column(c).sum()) for c in numeric if not c.endswith("_rate")}
         for col, (name, _) in enumerate(columns):
             if name in sums:
                 write_number(ws, total_row, col, sums[name], f.total_int)

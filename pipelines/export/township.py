@@ -359,6 +359,8 @@ def _write_visits(
                 continue
             value = cells[c.key] if c.key in cells else getattr(v, c.key)
             if c.kind == "number":
+                if not isinstance(value, int | float):
+                    raise TypeError(f"workbook column {c.key!r} is a number column; got {value!r}")
                 write_number(ws, i, col, value, f.number)
             elif c.kind == "severity":
                 sev = str(value)

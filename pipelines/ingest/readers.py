@@ -16,10 +16,11 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 from xml.etree.ElementTree import iterparse
 
 import fastexcel
@@ -153,7 +154,9 @@ def _blank_to_null(grid: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _grid_from_rows(rows: list[list[str]], row_nos: list[int] | None, first_row_no: int = 1) -> pl.DataFrame:
+def _grid_from_rows(
+    rows: Sequence[Sequence[str | None]], row_nos: list[int] | None, first_row_no: int = 1
+) -> pl.DataFrame:
     width = max((len(r) for r in rows), default=0)
     cols = {f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)}
     grid = pl.DataFrame(cols, schema={k: pl.String for k in cols})
@@ -170,7 +173,9 @@ def _split_unquoted(text: str, delimiter: str) -> pl.DataFrame:
     lines = pl.Series("line", split[:-1] if split[-1] == "" else split, dtype=pl.String)
     if lines.len() == 0:
         return pl.DataFrame({"row_no": pl.Series([], dtype=pl.Int64)})
-    width = int(lines.str.count_matches(re.escape(delimiter), literal=False).max() or 0) + 1
+    # the max of a UInt32 count column: an int (None only for an all-null column)
+    most = cast("int | None", lines.str.count_matches(re.escape(delimiter), literal=False).max())
+    width = int(most or 0) + 1
     frame = (
         lines.to_frame()
         .select(pl.col("line").str.split(delimiter).list.to_struct(fields=[f"c{i}" for i in range(width)]))
@@ -382,7 +387,13 @@ def _col_index(letters: str) -> int:
 def _sheet_xml_paths(zf: zipfile.ZipFile) -> list[str]:
     """Worksheet XML parts in workbook order (sheet1.xml, sheet2.xml …)."""
     names = [n for n in zf.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)]
-    return sorted(names, key=lambda n: int(re.search(r"(\d+)\.xml$", n).group(1)))
+
+    def number(name: str) -> int:
+        m = re.search(r"(\d+)\.xml$", name)
+        assert m is not None  # every name matched sheet\d+\.xml above
+        return int(m.group(1))
+
+    return sorted(names, key=number)
 
 
 # a cell with content (not self-closing): <c r="B12" s="3" t="s">…; attribute order varies by writer
@@ -507,7 +518,8 @@ def _read_workbook(path: Path, fmt: Literal["xlsx", "xls"]) -> list[RawSheet]:
         if frame.height == 0:
             sheets.append(RawSheet(path, name, pl.DataFrame(), skip_reason="空工作表 | empty sheet"))
             continue
-        first_row, numeric = (1, set())
+        first_row = 1
+        numeric: set[tuple[int, int]] = set()
         if zf is not None and idx < len(parts):
             first_row, numeric = _scan_sheet_xml(zf, parts[idx])
         elif fmt == "xls":
@@ -572,7 +584,7 @@ def _check_size(path: Path, value: int, limit: str, what: str) -> None:
         )
 
 
-_CELL_REF = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d{1,7})"')
+_CELL_REF_BYTES = re.compile(rb'<c\s[^>]*?r="([A-Z]{1,3})(\d{1,7})"')
 
 
 def _check_zip(path: Path, zf: zipfile.ZipFile) -> None:
@@ -607,7 +619,7 @@ def _check_zip(path: Path, zf: zipfile.ZipFile) -> None:
                     _check_size(path, total, "max_inflated_bytes", "解压后过大 | unzips to too many bytes")
                     if sheet:
                         buf = tail + chunk
-                        refs = _CELL_REF.findall(buf)
+                        refs = _CELL_REF_BYTES.findall(buf)
                         if refs:
                             rows += (int(min(r for _, r in refs)), int(max(r for _, r in refs)))
                             letters = {c for c, _ in refs}

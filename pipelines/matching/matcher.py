@@ -43,6 +43,9 @@ from pipelines.normalize.address import Gazetteer, add_group_no, add_place_colum
 from pipelines.normalize.idcard import REPAIRABLE_STATUSES, USABLE_STATUSES, add_id_columns
 from pipelines.normalize.names import add_name_keys
 
+# DataFrame.cast(MATCH_COLUMNS) and cast(CANDIDATE_COLUMNS) carry `type: ignore[arg-type]`: polars types
+# cast()'s argument as a Mapping keyed by str | Selector | DataType, and that invariant key rejects any
+# dict[str, ...] although a dict of column names is what it reads at runtime (pola-rs/polars#14468).
 MATCH_COLUMNS = {
     "row_key": pl.String,
     "person_id": pl.String,
@@ -120,7 +123,7 @@ class MatchResult:
     """row_key → fingerprint (folded name | cleaned ID text | address): what a decision is remembered by."""
 
 
-def _ensure(frame: pl.DataFrame, columns: dict[str, pl.DataType]) -> pl.DataFrame:
+def _ensure(frame: pl.DataFrame, columns: dict[str, type[pl.DataType] | pl.DataType]) -> pl.DataFrame:
     missing = [pl.lit(None, dtype=t).alias(c) for c, t in columns.items() if c not in frame.columns]
     return frame.with_columns(missing) if missing else frame
 
@@ -247,7 +250,7 @@ def _decisions_tier(rows: pl.DataFrame, reg: pl.DataFrame, decisions: pl.DataFra
         .otherwise("人工核对确认为" + pl.col("reg_name") + note)
         .alias("match_evidence"),
         "id_status",
-    ).cast(MATCH_COLUMNS)
+    ).cast(MATCH_COLUMNS)  # type: ignore[arg-type]  # see MATCH_COLUMNS
 
 
 def _exact_tier(
@@ -302,7 +305,7 @@ def _exact_tier(
         .alias("match_evidence"),
         "id_status",
     )
-    return decided.cast(MATCH_COLUMNS), candidates.cast(CANDIDATE_COLUMNS)
+    return decided.cast(MATCH_COLUMNS), candidates.cast(CANDIDATE_COLUMNS)  # type: ignore[arg-type]  # see MATCH_COLUMNS
 
 
 def _repair_tier(rows: pl.DataFrame, reg: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -363,7 +366,7 @@ def _repair_tier(rows: pl.DataFrame, reg: pl.DataFrame) -> tuple[pl.DataFrame, p
         .alias("match_evidence"),
         "id_status",
     )
-    return decided.cast(MATCH_COLUMNS), candidates.cast(CANDIDATE_COLUMNS)
+    return decided.cast(MATCH_COLUMNS), candidates.cast(CANDIDATE_COLUMNS)  # type: ignore[arg-type]  # see MATCH_COLUMNS
 
 
 def _status_text(default: str) -> pl.Expr:
@@ -678,7 +681,7 @@ def _place_tier(
         .alias("match_evidence"),
         "id_status",
     )  # fmt: skip
-    return decided.cast(MATCH_COLUMNS), candidates.cast(CANDIDATE_COLUMNS)
+    return decided.cast(MATCH_COLUMNS), candidates.cast(CANDIDATE_COLUMNS)  # type: ignore[arg-type]  # see MATCH_COLUMNS
 
 
 def _prepare_with_places(
@@ -758,7 +761,7 @@ def match_rows_detailed(
         .alias("match_evidence"),
         "id_status",
     )
-    parts.append(unmatched.cast(MATCH_COLUMNS))
+    parts.append(unmatched.cast(MATCH_COLUMNS))  # type: ignore[arg-type]  # see MATCH_COLUMNS
     decided = pl.concat(parts).sort("row_key")
     candidates = pl.concat(cands) if cands else _empty_candidates()
     return MatchResult(

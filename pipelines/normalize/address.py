@@ -197,7 +197,9 @@ class Gazetteer:
             },
             schema={"_i": pl.UInt32, **schema},
         )
-        return pl.concat([done.select("_i", *schema).cast(schema), slow]).sort("_i").drop("_i")
+        # polars stubs: cast() takes a Mapping keyed by str | Selector | DataType, and the invariant key
+        # rejects any dict[str, ...] although that is what it reads at runtime (pola-rs/polars#14468)
+        return pl.concat([done.select("_i", *schema).cast(schema), slow]).sort("_i").drop("_i")  # type: ignore[arg-type]
 
     def _parse_common(self, values: pl.Series) -> pl.DataFrame | None:
         """The shapes parse_clean reads in one pass, with its rules in its order, as regexes over the

@@ -71,7 +71,10 @@ def parse_expression(text: str) -> exp.Expression:
         raise ExpressionError(
             f"{text!r}: one expression expected, found {len(trees)} statements (';' is not allowed)"
         )
-    return trees[0]
+    tree = trees[0]
+    # sqlglot.parse is typed list[Expr | None]; every node it builds is a concrete Expression
+    assert isinstance(tree, exp.Expression)
+    return tree
 
 
 def _function_name(node: exp.Expression) -> str:
@@ -80,7 +83,7 @@ def _function_name(node: exp.Expression) -> str:
     return node.sql_name().lower() if isinstance(node, exp.Func) else node.key
 
 
-def _is_aggregate(node: exp.Expression) -> bool:
+def _is_aggregate(node: exp.Expr) -> bool:
     return type(node) in AGGREGATES or (
         isinstance(node, exp.Anonymous) and node.name.lower() == "count_distinct"
     )

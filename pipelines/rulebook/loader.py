@@ -201,7 +201,7 @@ def _check_rule(
     used_params: list[str] = []
     where = node.get("where")
     if where is not None and columns is not None:
-        checked = check_expression(str(where), "row", columns, source)
+        checked = check_expression(str(where), "row", columns, str(source))
         for p in checked.problems:
             c.add(line_of(node, "where"), f"where: {p}")
         where_params = checked.params
@@ -228,7 +228,7 @@ def _check_rule(
                 continue
             measure_names.append(name)
             if columns is not None:
-                for p in check_expression(str(text), "measure", columns, source).problems:
+                for p in check_expression(str(text), "measure", columns, str(source)).problems:
                     c.add(mline, f"measure {name}: {p}")
     if "when" in node:
         checked = check_expression(str(node["when"]), "condition", measure_names, "the measures")
@@ -275,6 +275,7 @@ def _check_rule(
                     parsed_examples.append(parsed)
     if len(c.issues) > n_before:
         return None
+    assert isinstance(measures, dict)  # required, and a non-mapping was reported above
     return Rule(
         id=str(rid),
         cause=cause,  # type: ignore[arg-type]

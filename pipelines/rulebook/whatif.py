@@ -25,6 +25,7 @@ def override(
     """Parameters with `name` set to `value` for the period's year (one segment, or all of them)."""
     year = parse_period(period)[0].year
     current = params.value(name, period)
+    new_value: float | dict[str, float]
     if isinstance(current, dict):
         new_value = {k: (value if segment in (None, k) else v) for k, v in current.items()}
     else:

@@ -197,7 +197,7 @@ BUSINESS_KINDS = (
 )
 BUSINESS_OK = ("存续", "存续", "在业", "开业")
 BUSINESS_GONE = ("注销", "吊销", "已注销", "已吊销")
-PAYROLL_EMPLOYERS = (
+PAYROLL_EMPLOYERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("人民政府", "在编在岗", ("科员", "副科级", "科长", "办事员")),
     ("中心小学", "在编在岗", ("教师", "一级教师", "高级教师")),
     ("卫生院", "在编在岗", ("医师", "护士", "药剂师")),
@@ -220,6 +220,8 @@ class CheckBuilder(Builder):
     def water(self, s: Subject, when: date, fixed: bool, members: int, end: date) -> Record:
         r = self.rng
         village = s.household.village if isinstance(s, Person) else s.village
+        # water is reported for a place in the county: the planters pass persons and village strangers
+        assert village is not None
         fix_date = min(end, date.fromordinal(when.toordinal() + r.randint(3, 60))) if fixed else None
         values = {
             "township": village.township.name,
@@ -297,6 +299,7 @@ class CheckBuilder(Builder):
 
     def payroll(self, s: Subject, when: date, town_name: str, pay_month: str) -> Record:
         r = self.rng
+        posts: tuple[str, ...]
         if r.random() < 0.3:
             employer, staff_type, posts = r.choice(COUNTY_EMPLOYERS), "在编在岗", ("科员", "教师", "医师")
         else:

@@ -303,7 +303,7 @@ def write_source(
         title = spec.title.format(year=period.year, month=period.month) if spec.title else None
         table = Table([headers[f] for f in fields], [_cells(r, spec, fields) for r in rows], title=title)
         if spec.total_row:
-            footer: list[Cell] = ["合计"] + [""] * (len(fields) - 1)
+            footer: list[Cell] = ["合计", *[""] * (len(fields) - 1)]
             for j, f in enumerate(fields):
                 if f in AMOUNT_FIELDS:
                     footer[j] = format_amount(round(sum(float(r.values[f]) for r in rows), 2), spec)

@@ -28,7 +28,7 @@ TOWNSHIPS: tuple[Township, ...] = (
     Township("矶滩乡", "341722201", "矶滩", 6),
 )
 
-VILLAGE_STEMS: tuple[str, ...] = [
+VILLAGE_STEMS: list[str] = [
     "桃源",
     "新华",
     "红星",

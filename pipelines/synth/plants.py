@@ -107,7 +107,7 @@ class Planner:
         if r.random() < 0.5 and namesake_pool:
             twin = r.choice(namesake_pool)
             sex, name, same = twin.sex, twin.name, True
-            home = twin.household.village if r.random() < 0.6 else r.choice(self.villages)
+            home: Village | None = twin.household.village if r.random() < 0.6 else r.choice(self.villages)
         else:
             sex = "男" if r.random() < 0.5 else "女"
             name, same = self.names.full(sex), False
@@ -292,7 +292,7 @@ class Planner:
         wild = stranger and r.random() < 0.4  # strangers may carry events that would fire
 
         def cap(amount: float, limit: float) -> bool:
-            if stranger:
+            if isinstance(s, Stranger):  # = `stranger`, written so the type checker narrows s
                 return True
             hid = s.household.household_id
             if capped.get(hid, 0.0) + amount >= limit:
@@ -382,6 +382,8 @@ LOW_NOISE_SHARE = 0.15
 
 class CheckPlanner(Planner):
     """Plants WAT-001 and EXC-001..004 hits and near misses, and their sources' background rows."""
+
+    build: CheckBuilder
 
     def __init__(self, pop: Population, period: Period, rng: random.Random, names: NameSampler) -> None:
         super().__init__(pop, period, rng, names)

@@ -31,7 +31,7 @@ def write_registry(pop: Population, path: Path) -> int:
                 [hh.household_id, p.person_id, p.name, p.id_number, p.sex, p.birth.isoformat(), p.relation,
                  *shared]
             )  # fmt: skip
-    widths = {0: 18, 1: 18, 3: 20, 7: 9, 8: 10, 9: 14, 15: 16}
+    widths: dict[int, float] = {0: 18, 1: 18, 3: 20, 7: 9, 8: 10, 9: 14, 15: 16}
     write_xlsx(
         path, Table(list(REGISTRY_HEADERS), rows, widths=widths), constant_memory=True, sheet="监测对象"
     )
