@@ -19,6 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipelines.normalize.idcard import mask_id as _mask_id
 from pipelines.outputs import AtomicWorkbook
+from pipelines.period import Period
 
 #: Options every Dixian workbook is created with (see STACK.md, Excel).
 WORKBOOK_OPTIONS: dict[str, Any] = {
@@ -31,8 +32,6 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
 MAX_CELL_CHARS = 32_767
 _TRUNCATED = "……（内容过长已截断）"
 
-_PERIOD_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
 
 def mask_id(id_number: str | None) -> str:
     """341722********1234 (first 6 and last 4 kept; 10 characters or fewer starred out): see
@@ -41,11 +40,8 @@ def mask_id(id_number: str | None) -> str:
 
 
 def period_start(period: str) -> date:
-    """First day of a 'YYYY-MM' period; raises ValueError naming the bad value."""
-    match = _PERIOD_RE.match(period or "")
-    if not match:
-        raise ValueError(f"period: expected 'YYYY-MM', got {period!r}")
-    return date(int(match.group(1)), int(match.group(2)), 1)
+    """First day of a 'YYYY-MM' period; raises PeriodError (a ValueError) naming the bad value."""
+    return Period.parse(period).start
 
 
 def new_workbook(path: str | Path, period: str, title: str) -> AtomicWorkbook:

@@ -47,7 +47,7 @@ from pipelines.ingest.limits import current as current_limits
 from pipelines.ingest.mappings import find_mapped_header, load_mappings, proposal, write_proposal
 from pipelines.ingest.readers import RawSheet, read_any
 from pipelines.ingest.vocab import categorise
-from pipelines.normalize.idcard import mask_ids_in_text
+from pipelines.normalize.idcard import check_char_expr, mask_ids_in_text
 from pipelines.normalize.values import parse_amount_column, parse_date_column
 from pipelines.warehouse import fetch_one, raw_columns, register_frame
 from schemas import get_schema, get_source
@@ -744,19 +744,13 @@ def _read_sheets(
     return typed_parts, quarantine_parts, ignored_parts
 
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
 def id_problem_expr(id_text: pl.Expr, damaged: pl.Expr) -> pl.Expr:
     """The ID problem a department should fix (see ID_PROBLEMS), null for a well-formed number.
 
     A lean, vectorised classification for counting (pipelines.normalize.idcard.id_columns is what the
     matcher uses; it also dates and normalises, which counting does not need)."""
     s = id_text.cast(pl.String).str.normalize("NFKC").str.replace_all(r"[\s\-'‘’`]", "").str.to_uppercase()
-    total = pl.sum_horizontal(
-        [s.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_WEIGHTS)]
-    )
-    check = (total % 11).replace_strict(list(range(11)), list("10X98765432"), return_dtype=pl.String)
+    check = check_char_expr(s)
     return (
         pl.when(s.is_null() | (s == ""))
         .then(pl.lit("missing"))

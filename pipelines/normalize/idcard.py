@@ -69,6 +69,12 @@ def _check_char_expr(first17_int: pl.Expr) -> pl.Expr:
     return (total % 11).replace_strict(list(range(11)), list(CHECK_CHARS), return_dtype=pl.String)
 
 
+def check_char_expr(digits: pl.Expr) -> pl.Expr:
+    """The check character a cleaned 18-character ID text should end with, from its first 17 digits
+    (null where they are not digits): the one MOD 11-2 for column-wise work (ingest's ID counts)."""
+    return _check_char_expr(digits.str.slice(0, 17).cast(pl.Int64, strict=False))
+
+
 def _classify(raw: pl.Series) -> pl.Series:
     """Status and normalised number for a batch of raw ID texts, as a struct (norm, status).
 

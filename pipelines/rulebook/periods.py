@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from pipelines.period import Period
+from pipelines.period import Period, PeriodError
 from pipelines.rulebook.errors import InvalidPeriodError
-
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 def _period(period: str) -> Period:
-    if not _PERIOD.match(str(period)):
-        raise InvalidPeriodError(f"period {period!r} is not 'YYYY-MM' (e.g. '2026-06')")
-    return Period.parse(period)
+    try:
+        return Period.parse(period)
+    except PeriodError as exc:  # the rulebook's own error class, the one period format
+        raise InvalidPeriodError(str(exc)) from exc
 
 
 def parse_period(period: str) -> tuple[date, date]:
