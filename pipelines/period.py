@@ -10,6 +10,11 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal, get_args
+
+Window = Literal["year_to_date", "period_month", "last_3_months", "last_12_months", "all_time"]
+"""A rule's lookback, always ending on the period's last day (Period.window)."""
+WINDOWS: tuple[str, ...] = get_args(Window)
 
 
 class PeriodError(ValueError):
@@ -69,6 +74,7 @@ class Period:
             # registrations (vehicles, property, licences) count whenever they were made
             "all_time": date(1900, 1, 1),
         }
+        assert set(starts) == set(WINDOWS), "every Window has its start here"
         if name not in starts:
             raise ValueError(f"unknown window {name!r}; windows: {', '.join(starts)}")
         return starts[name], self.end

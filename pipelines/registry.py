@@ -61,7 +61,7 @@ def read_registry_file(path: Path) -> pl.DataFrame:
     """A registry export (XLSX/CSV) read by the same reader, header mapping, validation and typing as
     the monthly ingest (pipelines.ingest.loader.read_typed), as prepared persons: for ad hoc matching
     with --registry, without a warehouse."""
-    from pipelines.ingest.loader import read_typed
+    from pipelines.ingest.tables import read_typed
 
     typed, _ = read_typed(path, "registry")
     return prepare_persons(typed)

@@ -12,12 +12,12 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from pipelines import stage_markers as markers
 from pipelines import warehouse
 from pipelines.contracts.township_workbook import file_name as workbook_file_name
+from pipelines.deadlines import due_dates, record_first_issue
 from pipelines.facts import build_facts, build_registry_facts
 from pipelines.ingest.inbox import ingest_all
 from pipelines.ingest.loader import FileAccount
@@ -25,11 +25,12 @@ from pipelines.matching.link import match_source, pooled_name_place
 from pipelines.outputs import output_file, remove_stale_partials, township_file_names
 from pipelines.period import Period
 from pipelines.registry import build_core
+from pipelines.reporting import accounting_frame, with_departments
 from pipelines.rulebook import describe_rules, evaluate_rules, load_parameters, load_rulebook
 from pipelines.seal import county_key, load_key
 from pipelines.settings import Settings
 from pipelines.warnings import build_warnings, lifecycle_params, screened_periods
-from pipelines.workdays import WorkCalendar, load_calendar
+from pipelines.workdays import load_calendar
 from schemas import department_sources
 
 Progress = Callable[[str], None]
@@ -98,67 +99,6 @@ def stage_rules(settings: Settings, period: str, *, resume: bool = True) -> dict
         markers.mark(con, period, "rules", fingerprint, result)
         later = [p for p in screened_periods(con) if p > period]
     return {**result, "later_screened": later}
-
-
-def later_periods_notice(period: str, later: list[str]) -> str | None:
-    """What to tell the officer when months after `period` were screened before it: their warnings'
-    lifecycle was relabelled against this month, but their screening did not see this month's data."""
-    if not later:
-        return None
-    shown = "、".join(later)
-    runs = "; ".join(f"dixian run --period {p}" for p in later)
-    return (
-        f"{shown} 已先于本期筛查：其预警的连续/新增状态已按本期重新标注，但筛查时尚无本期数据；"
-        f"如需纳入本期数据，请重新运行 {runs}（截止日期不变） | {shown} were screened before {period}: "
-        f"their warnings' lifecycle is relabelled, but their screening did not see {period}'s data; "
-        f"re-run {runs} to include it (their deadlines stay)"
-    )
-
-
-def record_first_issue(con: duckdb.DuckDBPyConnection, period: str, issued_on: date) -> date:
-    """The day a period's workbooks were first issued: recorded by the first export, kept by every
-    re-run and re-issue (so the deadline printed on them never moves)."""
-    con.execute(
-        "INSERT INTO meta.period_issues (period, first_issued_on) VALUES (?, ?) ON CONFLICT DO NOTHING",
-        [period, issued_on],
-    )
-    (row,) = con.execute(
-        "SELECT first_issued_on FROM meta.period_issues WHERE period = ?", [period]
-    ).fetchall()
-    return row[0]
-
-
-def due_dates(
-    con: duckdb.DuckDBPyConnection, settings: Settings, periods: list[str], calendar: WorkCalendar
-) -> dict[str, date]:
-    """Each period's deadline: N working days (official calendar) after its first issue; a period
-    issued before issue days were recorded counts from its first day, as it did then."""
-    issued = dict(con.sql("SELECT period, first_issued_on FROM meta.period_issues").fetchall())
-    return {
-        p: calendar.working_days_after(issued.get(p) or Period.parse(p).start, settings.due_working_days)
-        for p in periods
-    }
-
-
-def _accounting_frame(accounts: list[dict]) -> pl.DataFrame:
-    """One row per file of the run for the county summary: its rows, and what happened to it in words
-    (a file not loaded says why: a format we cannot read, a link out of the data folder …)."""
-    from pipelines.export.vocab import FILE_STATUS_ZH
-    from schemas import all_sources, get_source
-
-    known = set(all_sources())
-    rows = [
-        {
-            "source": a["source"],
-            "department": get_source(a["source"]).department if a["source"] in known else "",
-            "file": a["file"],
-            **{k: a[k] for k in ("rows_read", "rows_loaded", "rows_quarantined", "rows_ignored")},
-            "status_zh": FILE_STATUS_ZH.get(a.get("status", ""), a.get("status", "")),
-            "note": a.get("message", "") if a.get("status") != "loaded" else "",
-        }
-        for a in accounts
-    ]
-    return pl.DataFrame(rows) if rows else pl.DataFrame()
 
 
 def stage_deliveries(settings: Settings, period: str, accounts: list[dict]) -> dict:
@@ -255,13 +195,13 @@ def stage_export(
             unvisited=unvisited[township], seal_key=seal_key, departments=cover_departments,
         )  # fmt: skip
         paths.append(path)
-    accounting = _accounting_frame(accounts)
+    accounting = accounting_frame(accounts)
     summary = output_file(out, f"县级汇总_{period}.xlsx")
     write_county_summary(
         summary,
         period,
         warnings,
-        accounting=_with_departments(accounting),
+        accounting=with_departments(accounting),
         match_stats=pl.DataFrame(match_stats),
         verifications=verifications,
         due_date=due,
@@ -281,22 +221,6 @@ def stage_export(
         "county_summary": str(summary),
         "quality_reports": [str(p) for p in quality],
     }
-
-
-def _with_departments(accounting: pl.DataFrame) -> pl.DataFrame:
-    """Department names for the accounting sheet; a refused file of no known source keeps its label."""
-    from schemas import all_sources, get_source
-
-    if accounting.height == 0:
-        return accounting
-    departments = {s: get_source(s).department for s in all_sources()}
-    return accounting.with_columns(
-        pl.col("source")
-        .replace_strict(
-            departments, default=pl.col("source").fill_null("（未知来源）"), return_dtype=pl.String
-        )
-        .alias("department")
-    )
 
 
 def stage_grid_report(settings: Settings, report_date: date) -> dict:
@@ -376,86 +300,3 @@ def stage_publish(settings: Settings) -> str:
     from pipelines.analyst import publish
 
     return str(publish(settings.warehouse))
-
-
-def record_run(
-    settings: Settings, run_id: str, period: str, status: str, summary: dict | None = None
-) -> None:
-    """meta.runs: one row per flow run, inserted when it starts and completed when it ends."""
-    import json
-
-    with warehouse.connect(settings.warehouse) as con:
-        if status == "running":
-            # the caller holds the run lock (pipelines.runlock): any other run still "running" ended
-            # without finishing (killed, machine off); this run redoes what it left undone
-            con.execute(
-                "UPDATE meta.runs SET status = 'interrupted', finished_at = current_timestamp,"
-                " summary = ? WHERE status = 'running' AND run_id <> ?",
-                [
-                    json.dumps(
-                        {
-                            "error": "进程中断（被终止或停机），已由下一次运行补完 | the process ended without "
-                            f"finishing; completed by run {run_id}"
-                        },
-                        ensure_ascii=False,
-                    ),
-                    run_id,
-                ],
-            )
-            con.execute(
-                "INSERT OR REPLACE INTO meta.runs VALUES (?, ?, current_timestamp, NULL, 'running', NULL)",
-                [run_id, period],
-            )
-        else:
-            con.execute(
-                "UPDATE meta.runs SET finished_at = current_timestamp, status = ?, summary = ? WHERE run_id = ?",
-                [status, json.dumps(summary or {}, ensure_ascii=False, default=str), run_id],
-            )
-
-
-def run_summary_tables(settings: Settings, period: str, today: date | None = None) -> dict[str, list[dict]]:
-    """The tables a run reports (Prefect artifacts): warnings by township × cause and overdue
-    verifications by township (warnings of any period whose due date has passed, not yet answered)."""
-    from pipelines.warnings import latest_verifications
-
-    today = today or date.today()
-    with warehouse.connect(settings.warehouse) as con:
-        by_cause = con.sql(
-            """SELECT township, cause_label, count(*) AS warnings FROM warn.warnings
-               WHERE period = ? AND coalesce(status, '') <> 'suppressed' GROUP BY ALL ORDER BY ALL""",
-            params=[period],
-        ).pl()
-        sent = con.sql(
-            """SELECT period, township, warning_id FROM warn.warnings
-               WHERE coalesce(status, '') NOT IN ('suppressed', 'closed')"""
-        ).pl()
-        answered = latest_verifications(con).select("warning_id")
-        periods = sent.get_column("period").unique().to_list()
-        due = due_dates(con, settings, periods, load_calendar(settings.county_dir))
-    overdue = (
-        sent.join(answered, on="warning_id", how="anti")
-        .filter(pl.col("period").replace_strict(due, return_dtype=pl.Date) < today)
-        .group_by("township")
-        .agg(pl.len().alias("overdue_warnings"), pl.col("period").min().alias("oldest_period"))
-        .sort("township")
-    )
-    pivot = (
-        by_cause.pivot(
-            on="cause_label", index="township", values="warnings", aggregate_function="sum"
-        ).fill_null(0)
-        if by_cause.height
-        else by_cause
-    )
-    return {"warnings_by_township_cause": pivot.to_dicts(), "overdue_by_township": overdue.to_dicts()}
-
-
-def warnings_by_township(settings: Settings, period: str) -> pl.DataFrame:
-    """Township × cause counts of the period's warnings (households counted once per cause)."""
-    with warehouse.connect(settings.warehouse, read_only=True) as con:
-        return con.sql(
-            """
-            SELECT township, cause_label, count(*) AS warnings, count(DISTINCT household_id) AS households
-            FROM warn.warnings WHERE period = ? GROUP BY ALL ORDER BY township, cause_label
-            """,
-            params=[period],
-        ).pl()

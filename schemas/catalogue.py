@@ -63,14 +63,14 @@ RESERVED_FIELDS = frozenset(
             "content_hash",
             "version",
         ),
-        # what matching adds to link.facts_<source> (pipelines.rulebook.facts.ADDED_COLUMNS; event_date
+        # what matching adds to link.facts_<source> (pipelines.facts.LINK_COLUMNS; event_date
         # excepted: a source may call its own date field so)
         *("person_id", "household_id", "age", "sex", "relation", "segment", "match_score"),
         *("match_status", "match_evidence", "copy_no"),
     }
 )
 """Column names the warehouse adds beside a department's fields: a department field may not take one
-(tests check this covers raw_columns and ADDED_COLUMNS)."""
+(tests check this covers raw_columns and LINK_COLUMNS)."""
 
 
 class CatalogueError(ValueError):

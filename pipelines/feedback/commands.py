@@ -1,4 +1,4 @@
-"""`dixian feedback import FILE... [--json]`: registered by pipelines/cli.py through COMMAND_MODULES."""
+"""`dixian feedback import FILE... [--json]`: registered by pipelines.cli through COMMAND_MODULES."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
-from pipelines import progress, stages
+from pipelines import progress, reporting, runs, stages
 from pipelines.period import Period
 from pipelines.runlock import run_lock
 from pipelines.settings import Settings
@@ -93,7 +93,7 @@ def monthly_screening(
 
 
 def _screen(settings: Settings, run_id: str, period: str, allow_missing: bool) -> dict:
-    stages.record_run(settings, run_id, period, "running")  # also closes runs a kill left "running"
+    runs.record_run(settings, run_id, period, "running")  # also closes runs a kill left "running"
     timings: dict[str, float] = {}
     try:
         # Timed here, in the flow body: task parameters may be copied, so tasks cannot fill a dict.
@@ -102,14 +102,14 @@ def _screen(settings: Settings, run_id: str, period: str, allow_missing: bool) -
         deliveries = stages.stage_deliveries(settings, period, accounts)
         if deliveries["fatal"] or (deliveries["blocking"] and not allow_missing):
             # the workbooks would look normal while holding other months' picture: stop, say why
-            stages.record_run(settings, run_id, period, "stopped", {"blocking": deliveries["blocking"]})
+            runs.record_run(settings, run_id, period, "stopped", {"blocking": deliveries["blocking"]})
             get_run_logger().warning("stopped: " + "; ".join(deliveries["blocking"]))
             return {"stopped": True, "period": period, "accounts": accounts, **deliveries}
         with progress.timed("match", timings):
             matched = match_task(settings, period)
         with progress.timed("rules", timings):
             rules = rules_task(settings, period)
-        notice = stages.later_periods_notice(period, rules.get("later_screened", []))
+        notice = reporting.later_periods_notice(period, rules.get("later_screened", []))
         if notice:
             get_run_logger().warning(notice)
             progress.reporter("rules")(notice)
@@ -118,12 +118,12 @@ def _screen(settings: Settings, run_id: str, period: str, allow_missing: bool) -
                 settings, period, accounts, matched["match_stats"], deliveries["deliveries"]
             )
         _say_deadline(outputs["deadline"])
-        stages.record_run(settings, run_id, period, "completed", {**rules, **outputs})  # before publishing:
+        runs.record_run(settings, run_id, period, "completed", {**rules, **outputs})  # before publishing:
         # the analysts' copy shows this run completed
         with progress.timed("publish", timings):
             published = publish_task(settings)  # checks the warehouse first: a corrupt one is never published
     except Exception as exc:
-        stages.record_run(settings, run_id, period, "failed", {"error": f"{type(exc).__name__}: {exc}"})
+        runs.record_run(settings, run_id, period, "failed", {"error": f"{type(exc).__name__}: {exc}"})
         raise
     create_table_artifact(
         key=f"screening-{period}",
@@ -144,7 +144,7 @@ def _screen(settings: Settings, run_id: str, period: str, allow_missing: bool) -
         ],
         description=f"Monthly screening {period}: {rules['warnings']} warnings for {rules['households']} households",
     )
-    tables = stages.run_summary_tables(settings, period)
+    tables = reporting.run_summary_tables(settings, period)
     if tables["warnings_by_township_cause"]:
         create_table_artifact(
             key=f"warnings-{period}",

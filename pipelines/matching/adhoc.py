@@ -12,9 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.ingest.header import HEADER_SCAN_ROWS
-from pipelines.ingest.lexicon import load_lexicon
-from pipelines.ingest.meaning import ACCEPT, Words, header_score
+from pipelines.ingest.tables import ACCEPT, HEADER_SCAN_ROWS, Words, header_score, load_lexicon
 from pipelines.matching.matcher import match_rows_detailed
 from pipelines.outputs import AtomicWorkbook, atomic_target, csv_safe
 from schemas.base import Field, Source
@@ -116,8 +114,7 @@ PERSON_LIST = Source(
 def read_input(path: Path, id_col: str | None = None, name_col: str | None = None) -> AdhocInput:
     """The first sheet whose header (within the first rows) names an ID or a name column, read by the
     same header reader as department files (title rows, two-row headers, values confirming types)."""
-    from pipelines.ingest.header import read_header
-    from pipelines.ingest.readers import read_any
+    from pipelines.ingest.tables import read_any, read_header
 
     try:
         sheets = read_any(path)

@@ -70,7 +70,7 @@ def match(
             console.print(f"[red]✗[/] {exc}", soft_wrap=True)
             raise typer.Exit(2) from exc
     if pending is not None:
-        from pipelines.ingest.errors import IngestError
+        from pipelines.ingest.tables import IngestError
 
         try:
             persons = pending.result()

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from pipelines.period import WINDOWS
 from pipelines.rulebook.errors import InvalidPeriodError, ParameterError, RulebookError, RuleIssue
 from pipelines.rulebook.expressions import check_expression
 from pipelines.rulebook.facts import fact_columns, rule_sources
@@ -16,8 +17,6 @@ from pipelines.rulebook.models import (
     DEFAULT_EXAMPLE_PERIOD,
     PERS,
     SEGMENTS,
-    SEVERITIES,
-    WINDOWS,
     Example,
     Rule,
     Rulebook,
@@ -26,6 +25,7 @@ from pipelines.rulebook.models import (
 from pipelines.rulebook.parameters import Parameters, load_parameters
 from pipelines.rulebook.periods import parse_period
 from pipelines.rulebook.yamlio import YamlSyntaxError, line_of, read_yaml
+from pipelines.warnings.vocab import SEVERITIES
 
 PARAMETERS_FILE = "parameters.yaml"
 FILE_KEYS = ("cause", "cause_label", "rules")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipelines.period import Window
 from pipelines.warnings.vocab import Severity
 
 Cause = Literal[
@@ -22,7 +23,6 @@ Cause = Literal[
     "exclusion",
 ]
 Segment = Literal["poverty_exit", "monitored", "ordinary"]
-Window = Literal["year_to_date", "period_month", "last_3_months", "last_12_months", "all_time"]
 Per = Literal["household", "person"]
 
 CAUSE_LABELS: dict[str, str] = {
@@ -43,7 +43,6 @@ EXCLUSION_CAUSES: tuple[str, ...] = ("exclusion",)
 """Causes that are eligibility doubts (信息比对), not risks: reported apart from risk warnings."""
 SEGMENTS: tuple[str, ...] = ("poverty_exit", "monitored", "ordinary")
 SEGMENT_LABELS: dict[str, str] = {"poverty_exit": "脱贫户", "monitored": "监测户", "ordinary": "一般农户"}
-WINDOWS: tuple[str, ...] = ("year_to_date", "period_month", "last_3_months", "last_12_months", "all_time")
 WINDOW_LABELS: dict[str, str] = {
     "year_to_date": "年初至本期末",
     "period_month": "本期当月",
@@ -52,7 +51,6 @@ WINDOW_LABELS: dict[str, str] = {
     "all_time": "截至本期末的全部记录",
 }
 PERS: tuple[str, ...] = ("household", "person")
-SEVERITIES: tuple[str, ...] = ("red", "yellow", "green")
 
 DEFAULT_EXAMPLE_PERIOD = "2026-06"
 

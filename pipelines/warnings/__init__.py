@@ -6,7 +6,14 @@
 - `tables`: the table definitions; `vocab`: statuses, outcomes, severities.
 """
 
-from pipelines.warnings.build import build_warnings, open_before, period_warnings, screened_periods
+from pipelines.warnings.build import (
+    build_warnings,
+    counts_by_township_cause,
+    open_before,
+    open_warnings,
+    period_warnings,
+    screened_periods,
+)
 from pipelines.warnings.lifecycle import (
     LifecycleParams,
     lifecycle_params,
@@ -34,12 +41,14 @@ __all__ = [
     "WARNING_NAMES",
     "LifecycleParams",
     "build_warnings",
+    "counts_by_township_cause",
     "ensure_warning_tables",
     "latest_verifications",
     "lifecycle_params",
     "measure_growth",
     "months_between",
     "open_before",
+    "open_warnings",
     "period_warnings",
     "record_verifications",
     "refresh_status",

@@ -132,3 +132,26 @@ def open_before(con: duckdb.DuckDBPyConnection, period: str) -> pl.DataFrame:
         """,
         params=[period, period, list(OPEN_STATUSES)],
     ).pl()
+
+
+def counts_by_township_cause(
+    con: duckdb.DuckDBPyConnection, period: str, *, sent_only: bool = False
+) -> pl.DataFrame:
+    """Township × cause: warnings and distinct households of `period` (sent_only: without the suppressed
+    ones, which never reach a township). Reads only: a read-only connection will do."""
+    shown = "AND coalesce(status, '') <> 'suppressed'" if sent_only else ""
+    return con.sql(
+        f"""
+        SELECT township, cause_label, count(*) AS warnings, count(DISTINCT household_id) AS households
+        FROM warn.warnings WHERE period = ? {shown} GROUP BY ALL ORDER BY township, cause_label
+        """,
+        params=[period],
+    ).pl()
+
+
+def open_warnings(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every warning sent to a township and not answered yet, any period (period, township, warning_id)."""
+    return con.sql(
+        "SELECT period, township, warning_id FROM warn.warnings WHERE status IN ? ORDER BY warning_id",
+        params=[list(OPEN_STATUSES)],
+    ).pl()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.rulebook.facts import ADDED_COLUMNS
+from pipelines.facts import LINK_COLUMNS
 from pipelines.warehouse import raw_columns
 from schemas import get_source
 from schemas.catalogue import RESERVED_FIELDS, CatalogueError, load_catalogue
@@ -44,7 +44,7 @@ def test_reserved_names_cover_what_the_warehouse_adds():
     bookkeeping = {c for c, _ in raw_columns(source)} - set(source.field_names)
     bookkeeping = {c for c in bookkeeping if not c.endswith("_raw")}
     assert bookkeeping <= RESERVED_FIELDS
-    assert set(ADDED_COLUMNS) - {"event_date"} <= RESERVED_FIELDS
+    assert {c for c, _ in LINK_COLUMNS} - {"event_date"} <= RESERVED_FIELDS
 
 
 def test_a_county_source_joins_the_catalogue_after_the_builtin_ones(tmp_path):

@@ -13,9 +13,9 @@ import time
 import duckdb
 import pytest
 
-from pipelines import stages
 from pipelines.analyst import CorruptWarehouse, publish, published_path, verify_warehouse
 from pipelines.runlock import run_lock
+from pipelines.runs import record_run
 from pipelines.settings import Settings
 from pipelines.warehouse import WarehouseBusy, connect
 
@@ -56,8 +56,13 @@ def test_a_corrupt_warehouse_is_not_published_over_the_good_copy(tmp_path):
 
 def test_a_sound_warehouse_passes_the_check(tmp_path):
     wh = tmp_path / "warehouse.duckdb"
-    connect(wh).close()
-    assert verify_warehouse(wh) > 5
+    with connect(wh) as con:
+        con.execute("CREATE TABLE raw.extra AS SELECT range AS a FROM range(1000)")
+        tables = con.sql(
+            "SELECT count(*) FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+        ).fetchall()[0][0]
+    assert tables > 5
+    assert verify_warehouse(wh) == tables  # every table of every schema read, none left out
 
 
 def test_a_second_run_is_refused_while_one_holds_the_lock(tmp_path):
@@ -75,10 +80,10 @@ def test_a_killed_run_frees_the_lock_and_is_recorded_as_interrupted(tmp_path):
     settings = Settings.load(data_dir=tmp_path)
     wh = settings.warehouse
     code = (
-        "import time\nfrom pipelines import stages\nfrom pipelines.runlock import run_lock\n"
+        "import time\nfrom pipelines import runs\nfrom pipelines.runlock import run_lock\n"
         "from pipelines.settings import Settings\n"
         f"s = Settings.load(data_dir={str(tmp_path)!r})\n"
-        "with run_lock(s.warehouse):\n    stages.record_run(s, 'killed-run', '2026-11', 'running')\n"
+        "with run_lock(s.warehouse):\n    runs.record_run(s, 'killed-run', '2026-11', 'running')\n"
         "    print('running', flush=True)\n    time.sleep(60)\n"
     )
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
@@ -89,7 +94,7 @@ def test_a_killed_run_frees_the_lock_and_is_recorded_as_interrupted(tmp_path):
     child.wait(timeout=30)
     time.sleep(0.1)
     with run_lock(wh):  # the kernel freed it with the process
-        stages.record_run(settings, "next-run", "2026-11", "running")
+        record_run(settings, "next-run", "2026-11", "running")
     with connect(wh) as con:
         runs = dict(con.sql("SELECT run_id, status FROM meta.runs").fetchall())
         note = con.sql("SELECT summary FROM meta.runs WHERE run_id = 'killed-run'").fetchall()[0][0]

@@ -43,11 +43,23 @@ def test_writes_eight_township_workbooks_and_a_county_summary(county):
 
 
 def test_every_file_is_accounted_for(county):
-    _, result = county
+    data, result = county
     assert result["accounts"], "no files were ingested"
+    # one account for each file the generator wrote to the registry and this period's inbox, no more
+    sent = sorted(
+        p.relative_to(data).as_posix()
+        for folder in (data / "registry", data / "inbox" / PERIOD)
+        for p in folder.rglob("*")
+        if p.is_file()
+    )
+    assert sorted(a["file"] for a in result["accounts"]) == sent
     for a in result["accounts"]:
         assert a["status"] == "loaded", a
         assert a["rows_read"] == a["rows_loaded"] + a["rows_quarantined"] + a["rows_ignored"], a
+        assert a["rows_loaded"] > 0, a
+        # the generator files each extract under its source's folder: the source read is that one
+        folder = Path(a["file"]).parent
+        assert a["source"] == ("registry" if folder.name == "registry" else folder.name), a
 
 
 def test_planted_risks_reachable_by_id_become_warnings_in_the_right_township(county):
@@ -117,8 +129,8 @@ def test_rerun_duplicates_nothing(county):
 def test_run_summary_tables_count_what_was_sent_and_what_is_overdue(county):
     from datetime import date
 
+    from pipelines.reporting import run_summary_tables
     from pipelines.settings import Settings
-    from pipelines.stages import run_summary_tables
 
     data, result = county
     settings = Settings.load(data_dir=data)

@@ -1,56 +1,16 @@
-"""`dixian`: the command county data officers run. Messages are bilingual where it helps."""
+"""`dixian synth`, `dixian run` and `dixian demo`: the monthly screening as county data officers run it."""
 
-from __future__ import annotations
-
-import os
 import shutil
-import sys
 import time
-from importlib import import_module
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from pipelines.period import Period, PeriodError
+from pipelines.cli.common import console, parse_period, prefect_env
 from pipelines.settings import Settings
 
-app = typer.Typer(
-    help="Dixian 底线 — departmental data matching and early warning against a return to poverty.",
-    no_args_is_help=True,
-)
-rules_app = typer.Typer(help="Risk rules: list, test, explain, check. 预警规则。", no_args_is_help=True)
-app.add_typer(rules_app, name="rules")
-# Logs and CI have no terminal: a fixed, wider page keeps the Chinese tables readable there.
-console = Console() if sys.stdout.isatty() else Console(width=140)
 
-# Commands that live with their package: each module exposes `register(app: typer.Typer)` and
-# imports its heavy dependencies inside the commands, so `dixian --help` stays fast.
-COMMAND_MODULES: tuple[str, ...] = (
-    "pipelines.ingest.commands",
-    "pipelines.matching.commands",
-    "pipelines.feedback.commands",
-)
-
-
-def _prefect_env() -> None:
-    """Run flows offline on Prefect's ephemeral server, state kept under ./.prefect."""
-    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-
-
-def _period(value: str | None) -> str:
-    try:
-        return str(Period.parse(value)) if value else str(Period.current())
-    except PeriodError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-
-
-@app.command()
 def synth(
     out: Path = typer.Option(Path("data"), help="Folder to write registry/, inbox/<period>/, truth/ into."),
     households: int = typer.Option(
@@ -62,7 +22,7 @@ def synth(
     """Build a synthetic county: registry, dirty department extracts, ground truth. 生成模拟县数据。"""
     from pipelines.synth import generate_county
 
-    p = _period(period)
+    p = parse_period(period)
     started = time.perf_counter()
     with console.status("生成模拟县数据 / generating the synthetic county…") as status:
         result = generate_county(
@@ -87,7 +47,7 @@ def _print_deliveries(result: dict) -> None:
 
 
 def _print_summary(result: dict, settings: Settings, elapsed: float) -> None:
-    from pipelines.stages import later_periods_notice, warnings_by_township
+    from pipelines.reporting import later_periods_notice, warnings_by_township
 
     _print_deliveries(result)
 
@@ -174,7 +134,6 @@ def _print_summary(result: dict, settings: Settings, elapsed: float) -> None:
         console.print(f"  {Path(p).name}")
 
 
-@app.command()
 def run(
     period: str | None = typer.Option(None, help="Period YYYY-MM to screen (default: this month)."),
     data_dir: Path | None = typer.Option(None, help="Data folder (default ./data or $DIXIAN_DATA)."),
@@ -187,10 +146,10 @@ def run(
     ),
 ) -> None:
     """Run the monthly screening flow: ingest, match, rules, workbooks. 运行月度比对预警。"""
-    _prefect_env()
+    prefect_env()
     from pipelines.flows.monthly import monthly_screening
 
-    p = _period(period)
+    p = parse_period(period)
     settings = Settings.load(data_dir=data_dir, warehouse=warehouse, rules_dir=rules_dir, mask_ids=mask_ids)
     from pipelines import progress
     from pipelines.analyst import CorruptWarehouse
@@ -393,7 +352,6 @@ def _preflight(settings: Settings, debug: bool) -> None:
             raise typer.Exit(2) from exc
 
 
-@app.command()
 def demo(
     households: int = typer.Option(30000, min=10, help="Households in the synthetic county."),
     seed: int = typer.Option(20261, help="Random seed."),
@@ -403,7 +361,7 @@ def demo(
     ),
 ) -> None:
     """Synthetic county + the whole monthly flow, from scratch. 演示：生成模拟县并运行月度流程。"""
-    p = _period(period)
+    p = parse_period(period)
     for sub in ("registry", "inbox", "truth", "out"):
         shutil.rmtree(data_dir / sub, ignore_errors=True)
     for f in data_dir.glob("warehouse.duckdb*"):
@@ -420,235 +378,8 @@ def demo(
     )
 
 
-@app.command()
-def sql(
-    query: str | None = typer.Argument(None, help="SQL to run; read from standard input when omitted."),
-    data_dir: Path | None = typer.Option(None, help="Data folder (default ./data or $DIXIAN_DATA)."),
-    csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
-    limit: int = typer.Option(200, help="Rows to show in the table (CSV prints all)."),
-) -> None:
-    """Query the published read-only copy of the warehouse (never blocks a running flow). 只读查询。"""
-    import sys
-
-    from pipelines.analyst import open_published
-
-    settings = Settings.load(data_dir=data_dir)
-    text = query if query is not None else sys.stdin.read()
-    try:
-        con = open_published(settings.warehouse)
-    except FileNotFoundError as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
-    with con:
-        try:
-            frame = con.sql(text).pl()
-        except Exception as exc:  # DuckDB raises many error types; the user needs the message
-            console.print(f"[red]查询出错 / query failed:[/] {exc}")
-            raise typer.Exit(2) from exc
-    if csv:
-        from pipelines.outputs import csv_safe
-
-        sys.stdout.write(csv_safe(frame).write_csv())  # opened in Excel, a cell never runs as a formula
-        return
-    t = Table(title=f"{frame.height} rows")
-    for c in frame.columns:
-        t.add_column(c)
-    for row in frame.head(limit).iter_rows():
-        t.add_row(*("" if v is None else str(v) for v in row))
-    console.print(t)
-
-
-@app.command()
-def serve(
-    prefect_yaml: Path = typer.Option(Path("prefect.yaml"), help="Deployments file."),
-    port: int | None = typer.Option(None, help="Port for the local Prefect server (default: a free one)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="List deployments and next run times, then exit."),
-) -> None:
-    """Serve the scheduled deployments of prefect.yaml from this process. 定时运行。"""
-    _prefect_env()
-    from zoneinfo import ZoneInfo
-
-    from pipelines.flows.serve import DeploymentSpecError, import_flow, load_specs, next_runs, serve_all
-
-    try:
-        specs = load_specs(prefect_yaml)
-        for spec in specs:
-            import_flow(spec.entrypoint, prefect_yaml.parent)
-    except (OSError, DeploymentSpecError) as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
-    t = Table(title=f"{len(specs)} deployments — {prefect_yaml}")
-    for c in (
-        "deployment",
-        "entrypoint",
-        "schedule",
-        "timezone",
-        "next run (Asia/Shanghai)",
-    ):
-        t.add_column(c)
-    for spec in specs:
-        for sched in spec.schedules:
-            nxt = next_runs(sched, 1)[0]
-            t.add_row(
-                spec.name,
-                spec.entrypoint,
-                sched.cron,
-                sched.timezone,
-                nxt.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M %a"),
-            )
-    console.print(t)
-    if dry_run:
-        return
-    console.print("starting a local Prefect server and serving; Ctrl-C stops both")
-    serve_all(prefect_yaml, port, say=lambda line: console.print(line, soft_wrap=True))
-
-
-@app.command("grid-report")
-def grid_report(
-    report_date: str | None = typer.Option(None, "--date", help="Report date YYYY-MM-DD (default: today)."),
-    data_dir: Path | None = typer.Option(None, help="Data folder (default ./data or $DIXIAN_DATA)."),
-) -> None:
-    """Weekly grid report per township: visits, problems, monitored households not yet visited. 网格周报。"""
-    _prefect_env()
-    from pipelines.flows.weekly import weekly_grid_report
-
-    settings = Settings.load(data_dir=data_dir)
-    result = weekly_grid_report(report_date=report_date, data_dir=str(settings.data_dir))
-    console.print(
-        f"网格周报 / grid report {result['report_date']}: {result['monitored_unvisited']} monitored households not yet visited"
-    )
-    for p in result["workbooks"]:
-        console.print(f"  {p}")
-
-
-def _rules_dir(rules_dir: Path | None) -> Path:
-    return Settings.load(rules_dir=rules_dir).rules_dir
-
-
-def _load_rules(rules_dir: Path | None):
-    from pipelines.rulebook import RulebookError, load_parameters, load_rulebook
-
-    folder = _rules_dir(rules_dir)
-    try:
-        params = load_parameters(folder / "parameters.yaml")
-        return load_rulebook(folder, params), params
-    except (RulebookError, ValueError) as exc:
-        console.print(f"[red]规则文件有误 / rule files have errors[/]\n{exc}")
-        raise typer.Exit(2) from exc
-
-
-@rules_app.command("list")
-def rules_list(rules_dir: Path | None = typer.Option(None, help="Rules folder (default ./rules).")) -> None:
-    """List every rule as a table. 列出全部规则。"""
-    rulebook, _ = _load_rules(rules_dir)
-    t = Table(title=f"{len(rulebook.rules)} rules")
-    for c in ("id", "cause", "title", "source", "segments", "window", "per", "severity"):
-        t.add_column(c)
-    for r in rulebook.rules:
-        t.add_row(r.id, r.cause_label, r.title, r.source, ",".join(r.segments), r.window, r.per, r.severity)
-    console.print(t)
-
-
-@rules_app.command("test")
-def rules_test(rules_dir: Path | None = typer.Option(None, help="Rules folder (default ./rules).")) -> None:
-    """Run every rule's examples; exit 1 if any fails. 运行规则自测用例。"""
-    from pipelines.rulebook import run_examples
-
-    rulebook, params = _load_rules(rules_dir)
-    results = run_examples(rulebook, params)
-    failed = [r for r in results if not r.passed]
-    for r in failed:
-        where = f"{r.file}:{r.line}" if r.line else r.file
-        console.print(
-            f"[red]FAIL[/] {where} {r.rule_id} — {r.example}: expected {r.expected}, got {r.actual} {r.error or ''}"
-        )
-    console.print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    if failed:
-        raise typer.Exit(1)
-
-
-@rules_app.command("explain")
-def rules_explain(
-    rule_id: str = typer.Argument(..., help="Rule id, e.g. ILL-001."),
-    period: str | None = typer.Option(None, help="Period YYYY-MM for windows and parameters."),
-    rules_dir: Path | None = typer.Option(None, help="Rules folder (default ./rules)."),
-) -> None:
-    """Show a rule, its parameters for the period and the compiled SQL. 解释规则。"""
-    from pipelines.rulebook import compile_rule
-    from pipelines.rulebook.parameters import format_value
-
-    rulebook, params = _load_rules(rules_dir)
-    p = _period(period)
-    try:
-        rule = rulebook.get(rule_id)
-    except KeyError as exc:
-        known = ", ".join(r.id for r in rulebook.rules)
-        raise typer.BadParameter(f"unknown rule {rule_id!r}; known: {known}") from exc
-    console.print(
-        f"[bold]{rule.id}[/] {rule.title} ({rule.cause_label}, {rule.severity}) — {rule.file}:{rule.line}"
-    )
-    console.print(rule.description)
-    for name in rule.params:
-        console.print(f"  param {name} = {format_value(params.value(name, p))}")
-    console.print(compile_rule(rule, params, p).sql)
-
-
-@rules_app.command("check")
-def rules_check(
-    file: Path | None = typer.Argument(
-        None, help="One rule file to check (default: the whole rules folder)."
-    ),
-    rules_dir: Path | None = typer.Option(None, help="Rules folder (default ./rules)."),
-) -> None:
-    """Validate rule files without running anything. 检查规则文件。"""
-    from pipelines.rulebook import RulebookError, load_parameters
-    from pipelines.rulebook.loader import check_rule_file
-    from pipelines.rulebook.yamlio import YamlSyntaxError, read_yaml
-
-    if file is None:
-        rulebook, _ = _load_rules(rules_dir)
-        console.print(f"[green]✓[/] {len(rulebook.rules)} rules in {len(rulebook.files)} files are valid")
-        return
-    folder = _rules_dir(rules_dir)
-    try:
-        params = load_parameters(folder / "parameters.yaml")
-        rules, issues = check_rule_file(read_yaml(file, str(file)), str(file), params)
-    except (YamlSyntaxError, RulebookError, ValueError) as exc:
-        console.print(f"[red]{exc}[/]")
-        raise typer.Exit(2) from exc
-    for issue in issues:
-        console.print(f"[red]{issue}[/]")
-    if issues:
-        raise typer.Exit(2)
-    console.print(f"[green]✓[/] {file}: {len(rules)} rules are valid")
-
-
-for _module in COMMAND_MODULES:
-    import_module(_module).register(app)
-
-
-def main() -> None:
-    """The `dixian` entry point: a malformed county source file is one clear line, not a traceback
-    (every command reads the data folder's catalogue when it loads its settings)."""
-    from pipelines.outputs import UnsafeOutputPath
-    from pipelines.seal import SealKeyError
-    from pipelines.warehouse import WarehouseBusy
-    from schemas.catalogue import CatalogueError
-
-    try:
-        app()
-    except CatalogueError as exc:
-        console.print(
-            f"[red]本县数据来源定义有误，未运行 / a county source file has an error, nothing was run:[/] {exc}"
-        )
-        raise SystemExit(2) from exc
-    except (SealKeyError, UnsafeOutputPath) as exc:  # a damaged key file, an output name refused
-        console.print(f"[red]{exc}[/]")
-        raise SystemExit(2) from exc
-    except WarehouseBusy as exc:  # a run holds the warehouse: say so, in one line
-        console.print(f"[red]数据仓库正被占用 / the warehouse is busy:[/] {exc}")
-        raise SystemExit(3) from exc
-
-
-if __name__ == "__main__":
-    main()
+def register(app: typer.Typer) -> None:
+    """Add `synth`, `run` and `demo`."""
+    app.command()(synth)
+    app.command()(run)
+    app.command()(demo)

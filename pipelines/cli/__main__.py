@@ -1,0 +1,5 @@
+"""`python -m pipelines.cli` is `dixian`."""
+
+from pipelines.cli import main
+
+main()
