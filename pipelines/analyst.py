@@ -49,10 +49,11 @@ def _facts_union(con: duckdb.DuckDBPyConnection) -> str:
 def _verifications(con: duckdb.DuckDBPyConnection) -> str:
     """The latest answer per (visit, warning): corrections replace earlier answers, history stays in warn."""
     if table_exists(con, "warn.verifications"):
-        return """SELECT warning_id, visit_id, period, township, household_id, rule_id, outcome, note, verifier,
-                         verified_on, reviewer, revision, is_correction, imported_at
-                  FROM warn.verifications
-                  QUALIFY row_number() OVER (PARTITION BY visit_id, warning_id ORDER BY revision DESC) = 1"""
+        from pipelines.warnings import latest_verifications_sql
+
+        return f"""SELECT warning_id, visit_id, period, township, household_id, rule_id, outcome, note, verifier,
+                          verified_on, reviewer, revision, is_correction, imported_at
+                   FROM ({latest_verifications_sql()})"""
     return (
         "SELECT NULL::VARCHAR AS warning_id, NULL::VARCHAR AS visit_id, NULL::VARCHAR AS period,"
         " NULL::VARCHAR AS township, NULL::VARCHAR AS household_id, NULL::VARCHAR AS rule_id,"

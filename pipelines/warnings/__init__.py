@@ -23,7 +23,11 @@ from pipelines.warnings.lifecycle import (
     relabel,
 )
 from pipelines.warnings.tables import WARNING_NAMES, ensure_warning_tables
-from pipelines.warnings.verifications import latest_verifications, record_verifications
+from pipelines.warnings.verifications import (
+    latest_verifications,
+    latest_verifications_sql,
+    record_verifications,
+)
 from pipelines.warnings.vocab import (
     CONFIRMED_PREFIX,
     NO_RISK,
@@ -44,6 +48,7 @@ __all__ = [
     "counts_by_township_cause",
     "ensure_warning_tables",
     "latest_verifications",
+    "latest_verifications_sql",
     "lifecycle_params",
     "measure_growth",
     "months_between",

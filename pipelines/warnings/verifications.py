@@ -28,6 +28,17 @@ def verification_schema() -> dict[str, pl.DataType]:
     return {n: _POLARS_TYPES[t] for n, t in verification_columns()}
 
 
+def latest_verifications_sql(where: str = "") -> str:
+    """The one definition of "the latest answer": per warning, its highest revision (a correction replaces
+    an earlier answer; the history stays in warn.verifications). `where` filters before choosing. The
+    analyst view is built on this text, so analysts and the pipeline cannot disagree."""
+    columns = ", ".join(f'"{n}"' for n in verification_names())
+    return (
+        f"SELECT {columns} FROM warn.verifications {'WHERE ' + where if where else ''}"
+        " QUALIFY row_number() OVER (PARTITION BY warning_id ORDER BY revision DESC) = 1"
+    )
+
+
 def latest_verifications(
     con: duckdb.DuckDBPyConnection,
     up_to_period: str | None = None,
@@ -46,12 +57,7 @@ def latest_verifications(
         if value is not None:
             where.append(clause)
             params.append(value)
-    sql = f"""
-        SELECT {", ".join(f'"{n}"' for n in verification_names())} FROM warn.verifications
-        {"WHERE " + " AND ".join(where) if where else ""}
-        QUALIFY row_number() OVER (PARTITION BY warning_id ORDER BY revision DESC) = 1
-        ORDER BY period, township, visit_id, warning_id
-    """
+    sql = f"{latest_verifications_sql(' AND '.join(where))} ORDER BY period, township, visit_id, warning_id"
     return con.sql(sql, params=params or None).pl().cast(verification_schema())  # type: ignore[arg-type]
 
 

@@ -26,7 +26,7 @@ def _with_rows(monkeypatch, *new: Column) -> None:
     monkeypatch.setattr(township_workbook, "COLUMNS", (*rows[:at], *new, *rows[at:]))
 
 
-def _filled(path, extra: dict[str, dict[str, object]]):
+def _filled(path, extra: dict[str, dict[str, object]], name: str = "返回"):
     """Fill the standard answers, then the added columns by header (as staff would)."""
     wb = openpyxl.load_workbook(fill(path, {"H1": ok("风险属实-纳入监测"), "H2": ok()}))
     ws = wb["预警核实表"]
@@ -34,7 +34,7 @@ def _filled(path, extra: dict[str, dict[str, object]]):
     for r in range(2, ws.max_row + 1):
         for header, value in extra.get(ws.cell(r, cols["户编号"]).value, {}).items():
             ws.cell(r, cols[header]).value = value
-    out = path.with_name(path.stem + "_返回.xlsx")
+    out = path.with_name(f"{path.stem}_{name}.xlsx")
     wb.save(out)
     return out
 
@@ -61,10 +61,13 @@ def test_a_column_added_to_the_table_round_trips_with_no_other_edit(con, tmp_pat
         ("H2", "无风险", ""),
     ]
 
-    # the new column is part of the answer: changing only it is a correction, re-importing is not
-    again = _filled(book, {"H1": {"已落实帮扶措施": "纳入低保，安排公益岗位"}})
-    assert import_feedback(con, [again], today=TODAY)[0].status == "already_imported"
-    changed = _filled(book, {"H1": {"已落实帮扶措施": "纳入低保"}})
+    # the new column is part of the answer: the same answers again apply nothing, changing only it corrects
+    again = _filled(book, {"H1": {"已落实帮扶措施": "纳入低保，安排公益岗位"}}, "再报")
+    [report] = import_feedback(con, [again], today=TODAY)
+    # (a file saved within the same second is byte-identical: then it is recognised as already imported)
+    assert (report.applied, report.corrected) == (0, 0), report.as_dict()
+    assert report.status == "already_imported" or report.unchanged == 2, report.as_dict()
+    changed = _filled(book, {"H1": {"已落实帮扶措施": "纳入低保"}}, "更正")
     [report] = import_feedback(con, [changed], today=TODAY)
     assert report.corrected == 1 and report.unchanged == 1
     assert ("H1", "纳入低保") in latest_verifications(con).select("household_id", "measures_taken").rows()
