@@ -17,6 +17,7 @@ import polars as pl
 from pipelines import stage_markers as markers
 from pipelines import warehouse
 from pipelines.contracts.township_workbook import file_name as workbook_file_name
+from pipelines.county import load_profile
 from pipelines.deadlines import due_dates, record_first_issue
 from pipelines.facts import build_facts, build_registry_facts
 from pipelines.ingest.inbox import ingest_all
@@ -186,6 +187,7 @@ def stage_export(
         if deliveries
         else None
     )
+    profile = load_profile(settings.county_dir)
     seal_key = county_key(settings.county_dir, period)  # created on the first export, kept in data/county
     for township in townships:
         path = output_file(out, workbook_file_name(names[township], period))
@@ -193,6 +195,7 @@ def stage_export(
         write_township_workbook(
             path, township, period, mine, rules, due_date=due, mask_ids=settings.mask_ids,
             unvisited=unvisited[township], seal_key=seal_key, departments=cover_departments,
+            issuer=profile.issuer,
         )  # fmt: skip
         paths.append(path)
     accounting = accounting_frame(accounts)
@@ -209,6 +212,7 @@ def stage_export(
         returns_not_imported=returns_not_imported,
         deliveries=pl.DataFrame(deliveries) if deliveries else None,
         earlier_open=earlier_open,
+        profile=profile,
     )
     return {
         "deadline": {

@@ -322,6 +322,7 @@ def _preflight(settings: Settings, debug: bool) -> None:
     """What the officer's own files must get right, checked before anything is loaded: the county's
     lexicon and calendar, the rules and their parameters. An error there is one line naming the file
     (and `--debug` shows the traceback); nothing was run."""
+    from pipelines.county import load_profile
     from pipelines.ingest.lexicon import LexiconError, load_lexicon
     from pipelines.rulebook import load_parameters, load_rulebook
     from pipelines.workdays import CalendarError, load_calendar
@@ -329,6 +330,7 @@ def _preflight(settings: Settings, debug: bool) -> None:
     checks = (
         ("本县词表有误 / the county lexicon has an error", lambda: load_lexicon(settings.county_dir)),
         ("本县节假日文件有误 / the county calendar has an error", lambda: load_calendar(settings.county_dir)),
+        ("本县名称设置有误 / the county's names have an error", lambda: load_profile(settings.county_dir)),
         (
             "预警规则有误 / the rules have an error",
             lambda: load_rulebook(

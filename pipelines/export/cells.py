@@ -44,7 +44,7 @@ def period_start(period: str) -> date:
     return Period.parse(period).start
 
 
-def new_workbook(path: str | Path, period: str, title: str) -> AtomicWorkbook:
+def new_workbook(path: str | Path, period: str, title: str, company: str = "县农业农村局") -> AtomicWorkbook:
     """Create a workbook whose bytes depend only on its content.
 
     The created date is fixed to the period start (never "now"), so writing the same input twice
@@ -56,7 +56,7 @@ def new_workbook(path: str | Path, period: str, title: str) -> AtomicWorkbook:
         {
             "title": title,
             "author": "底线（Dixian）",
-            "company": "乡村振兴局",
+            "company": company,
             "created": datetime(start.year, start.month, start.day),
         }
     )

@@ -19,6 +19,7 @@ import polars as pl
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from pipelines.county import CountyProfile
 from pipelines.export.cells import (
     display_width,
     estimate_lines,
@@ -120,6 +121,7 @@ def write_county_summary(
     returns_not_imported: pl.DataFrame | None = None,
     deliveries: pl.DataFrame | None = None,
     earlier_open: pl.DataFrame | None = None,
+    profile: CountyProfile | None = None,
 ) -> Path:
     """Write the county summary for a period and return its path.
 
@@ -161,7 +163,13 @@ def write_county_summary(
     townships = sorted(set(counts.get_column("township").to_list()), key=natural_key)
 
     path = Path(path)
-    workbook = new_workbook(path, period, f"防返贫动态监测部门数据比对预警汇总（{period}）")
+    profile = profile or CountyProfile()
+    workbook = new_workbook(
+        path,
+        period,
+        f"{profile.county}防返贫动态监测部门数据比对预警汇总（{period}）",
+        company=profile.issuer,
+    )
     try:
         f = _Formats(workbook)
         _write_by_cause(workbook, workbook.add_worksheet(SUMMARY_SHEET), f, period, counts, townships)

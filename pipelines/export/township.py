@@ -18,6 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from pipelines.contracts import township_workbook as contract
 from pipelines.contracts.township_workbook import COVER_SHEET, RULES_SHEET, UNVISITED_SHEET, VERIFY_SHEET
+from pipelines.county import DEFAULT_ISSUER
 from pipelines.export.cells import (
     estimate_lines,
     natural_key,
@@ -64,6 +65,7 @@ def write_township_workbook(
     unvisited: pl.DataFrame | None = None,
     seal_key: SealKey | None = None,
     departments: tuple[list[str], list[str]] | None = None,
+    issuer: str = DEFAULT_ISSUER,
 ) -> Path:
     """Write one township's verification workbook and return its path. `seal_key`: the county's key
     (pipelines.seal) the hidden sheet is sealed with; the monthly export always passes it.
@@ -82,7 +84,9 @@ def write_township_workbook(
     ledger was received: the sheet then says so (本期未收到网格走访台账) rather than list everyone.
 
     ``departments``: (departments whose data this period's screening used, departments whose data did
-    not arrive), said on the cover so a township knows which risks this list cannot show.
+    not arrive), said on the cover so a township knows which risks this list cannot show. ``issuer``: the
+    office the workbook comes from (pipelines.county: many counties merged the rural-revitalisation bureau
+    into the agriculture bureau).
     """
     start = period_start(period)
     if due_date < start:
@@ -96,12 +100,12 @@ def write_township_workbook(
     visits = build_visits(period, warnings)
     path = Path(path)
     title = f"{township}防返贫动态监测部门数据比对预警核实表（{period}）"
-    workbook = new_workbook(path, period, title)
+    workbook = new_workbook(path, period, title, company=issuer)
     try:
         formats = _Formats(workbook)
         _write_cover(
             workbook.add_worksheet(COVER_SHEET), formats, title, visits, warnings.height, due_date,
-            period, must_visit, departments,
+            period, must_visit, departments, issuer,
         )  # fmt: skip
         verify = workbook.add_worksheet(VERIFY_SHEET)
         _write_visits(verify, formats, township, period, visits, start, mask_ids=mask_ids)
@@ -232,6 +236,7 @@ def _write_cover(
     period: str,
     must_visit: list[dict[str, object]] | None,
     departments: tuple[list[str], list[str]] | None = None,
+    issuer: str = DEFAULT_ISSUER,
 ) -> None:
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 76)
@@ -273,7 +278,7 @@ def _write_cover(
         (
             "para",
             "",
-            "本表是县乡村振兴局将各部门数据与防返贫监测对象及农户信息比对后发现的风险线索，"
+            f"本表是{issuer}将各部门数据与防返贫监测信息系统中的监测对象及农户信息比对后发现的风险线索，"
             "不是认定结论。请逐户入户核实，如实填写核实结果。",
         ),
         ("para", "预警户数", counts),

@@ -38,7 +38,6 @@ RULE_HEADERS: tuple[str, ...] = (
 )
 
 ACCOUNTING_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("source", "数据来源"),
     ("department", "部门"),
     ("file", "文件"),
     ("rows_read", "读取行数"),
@@ -51,7 +50,6 @@ ACCOUNTING_COLUMNS: tuple[tuple[str, str], ...] = (
 FILE_STATUS_ZH = {"loaded": "已入库", "skipped": "已跳过", "refused": "未入库"}
 """meta.batches / FileAccount status, as the county summary says it."""
 MATCH_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("source", "数据来源"),
     ("department", "部门"),
     ("rows", "记录数"),
     ("matched", "匹配成功"),

@@ -23,6 +23,8 @@ APPENDED = (
     "matched_name",
     "township",
     "village",
+    "household_type",
+    "monitoring_type",
     "match_status",
     "match_method",
     "match_score",
@@ -33,6 +35,31 @@ APPENDED = (
 MAX_CANDIDATES = 10
 """Candidates listed per row sent to review (best first); the text says how many more there are."""
 CLASH_SUFFIX = "_match"
+APPENDED_ZH: dict[str, str] = {
+    "person_id": "人编号",
+    "household_id": "户编号",
+    "matched_name": "匹配姓名",
+    "township": "乡(镇)",
+    "village": "行政村",
+    "household_type": "户类型",
+    "monitoring_type": "监测对象类别",
+    "match_status": "匹配结果",
+    "match_method": "匹配方式",
+    "match_score": "匹配可信度",
+    "match_evidence": "匹配依据",
+    "candidates": "候选人",
+    "candidate_ids": "候选人编号",
+}
+"""The appended columns as people read them (xlsx, csv); parquet keeps the English names for scripts."""
+CLASH_SUFFIX_ZH = "（比对）"
+STATUS_ZH: dict[str, str] = {"matched": "已匹配", "ambiguous": "待人工核对", "unmatched": "未匹配"}
+METHOD_ZH: dict[str, str] = {
+    "id_exact": "身份证号一致",
+    "id_repair": "身份证号有误，纠正后一致",
+    "name_place": "姓名与村组一致",
+    "review_decision": "人工核对结论",
+    "none": "无",
+}
 BIRTH_ALIASES = ("出生日期", "出生年月日", "出生年月", "生日", "出生时间")
 OUTPUT_SUFFIXES = (".xlsx", ".csv", ".parquet")
 MAX_HEADER_LEN = 20
@@ -215,18 +242,37 @@ def match_input(data: AdhocInput, persons: pl.DataFrame) -> pl.DataFrame:
         )
     result = match_rows_detailed(rows, persons)
     decided = result.decisions.join(_candidate_columns(result.candidates, persons), on="row_key", how="left")
+    place = ("township", "village", "household_type", "monitoring_type")
     who = persons.select(
         "person_id",
         pl.col("name").alias("matched_name"),
-        *(pl.col(c) for c in ("township", "village") if c in persons.columns),
+        *(pl.col(c) for c in place if c in persons.columns),
     )
     out = rows.select("row_key").join(decided, on="row_key", how="left").join(who, on="person_id", how="left")
-    for c in ("township", "village"):
+    for c in place:
         if c not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.String).alias(c))
     appended = out.select(list(APPENDED))
     rename = {c: c + CLASH_SUFFIX for c in APPENDED if c in f.columns}
     return pl.concat([f, appended.rename(rename)], how="horizontal")
+
+
+def for_people(result: pl.DataFrame, input_columns: list[str]) -> pl.DataFrame:
+    """The matched frame as an officer reads it: the appended columns under Chinese headers (户编号 …,
+    suffixed （比对） where the input has a column of that name) and status and method in words. The input's
+    own columns are untouched."""
+    appended = result.columns[len(input_columns) :]
+    rename: dict[str, str] = {}
+    for name in appended:
+        key = name.removesuffix(CLASH_SUFFIX)
+        zh = APPENDED_ZH.get(key, name)
+        rename[name] = zh + CLASH_SUFFIX_ZH if zh in input_columns else zh
+    words = {"match_status": STATUS_ZH, "match_method": METHOD_ZH}
+    return result.with_columns(
+        pl.col(name).replace_strict(words[name.removesuffix(CLASH_SUFFIX)], default=pl.col(name))
+        for name in appended
+        if name.removesuffix(CLASH_SUFFIX) in words
+    ).rename(rename)
 
 
 def _candidate_columns(candidates: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
@@ -281,7 +327,7 @@ def write_output(frame: pl.DataFrame, out: Path, id_columns: tuple[str, ...] = (
         ws = wb.add_worksheet("比对结果")
         for c, name in enumerate(frame.columns):
             ws.write_string(0, c, name, head)
-            wide = name.startswith(("match_evidence", "candidates"))
+            wide = name.startswith(("match_evidence", "candidates", "匹配依据", "候选人"))
             width = 22 if name in id_columns else (50 if wide else 14)
             ws.set_column(c, c, width)
         for r, row in enumerate(frame.iter_rows(), start=1):

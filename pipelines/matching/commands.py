@@ -47,6 +47,7 @@ def match(
     from pipelines.matching.adhoc import (
         OUTPUT_SUFFIXES,
         AdhocInputError,
+        for_people,
         match_input,
         read_input,
         write_output,
@@ -88,9 +89,15 @@ def match(
             if not warehouse.table_exists(con, "core.persons"):
                 console.print("[red]✗[/] core.persons is empty: load a registry first or pass --registry")
                 raise typer.Exit(2)
-            persons = con.sql(f"SELECT {PERSON_COLUMNS} FROM core.persons").pl()
+            persons = con.sql(
+                f"SELECT {', '.join('p.' + c.strip() for c in PERSON_COLUMNS.split(','))},"
+                " h.household_type, h.monitoring_type"
+                " FROM core.persons p LEFT JOIN core.households h USING (household_id)"
+            ).pl()
     result = match_input(data, persons)
-    write_output(result, target, id_columns=(data.roles.get("id_number", ""),))
+    # people open xlsx and csv: Chinese headers and words; parquet keeps the codes for scripts
+    shown = result if target.suffix.lower() == ".parquet" else for_people(result, data.frame.columns)
+    write_output(shown, target, id_columns=(data.roles.get("id_number", ""),))
     status_col = next(c for c in result.columns[data.frame.width :] if c.startswith("match_status"))
     counts = dict(result.get_column(status_col).value_counts().iter_rows())
     console.print(

@@ -13,7 +13,15 @@ import polars as pl
 from pipelines.rulebook.compiler import CompiledRule, compile_rule
 from pipelines.rulebook.errors import MissingFactsError
 from pipelines.rulebook.facts import RelationFor, default_relation_for
-from pipelines.rulebook.models import SEGMENT_LABELS, SEGMENTS, WINDOW_LABELS, Rule, Rulebook, param_column
+from pipelines.rulebook.models import (
+    SEGMENT_LABELS,
+    SEGMENTS,
+    SIGNAL_NOTE,
+    WINDOW_LABELS,
+    Rule,
+    Rulebook,
+    param_column,
+)
 from pipelines.rulebook.parameters import Parameters, format_value
 from schemas import get_source
 
@@ -132,7 +140,8 @@ def describe_rules(rulebook: Rulebook, params: Parameters, period: str) -> pl.Da
                 "rule_id": rule.id,
                 "cause_label": rule.cause_label,
                 "title": rule.title,
-                "description": rule.description,
+                # a signal says it is not a 风险类型 and what the township decides instead
+                "description": "；".join(filter(None, [rule.description, SIGNAL_NOTE.get(rule.cause, "")])),
                 "severity": rule.severity,
                 "department": get_source(rule.source).department,
                 "thresholds": "；".join(parts),

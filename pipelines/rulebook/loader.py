@@ -15,6 +15,7 @@ from pipelines.rulebook.facts import fact_columns, rule_sources
 from pipelines.rulebook.models import (
     CAUSE_LABELS,
     DEFAULT_EXAMPLE_PERIOD,
+    LEGACY_CAUSE_LABELS,
     PERS,
     SEGMENTS,
     Example,
@@ -314,6 +315,8 @@ def check_rule_file(data: Any, file: str, params: Parameters | None) -> tuple[li
     cause, label = data["cause"], data["cause_label"]
     if cause not in CAUSE_LABELS:
         c.add(line_of(data, "cause"), f"unknown cause {cause!r}; allowed: {list(CAUSE_LABELS)}")
+    elif LEGACY_CAUSE_LABELS.get(label) == cause:
+        label = CAUSE_LABELS[cause]  # an older label of this cause: the workbooks show the national name
     elif label != CAUSE_LABELS[cause]:
         c.add(
             line_of(data, "cause_label"),

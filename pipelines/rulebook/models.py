@@ -26,19 +26,38 @@ Segment = Literal["poverty_exit", "monitored", "ordinary"]
 Per = Literal["household", "person"]
 
 CAUSE_LABELS: dict[str, str] = {
+    # 返贫致贫风险类型 as the national monitoring information system names them (domain.md)
     "illness": "因病",
     "schooling": "因学",
-    "disaster": "因灾",
+    "disaster": "因自然灾害",
     "disability": "因残",
-    "industry": "因产业失败",
-    "employment": "因就业不稳",
+    "industry": "因产业项目失败",
+    "employment": "因务工就业不稳",
     "accident": "因意外事故",
-    "assistance": "民政救助",
-    "housing": "住房安全",
-    "water": "饮水安全",
-    "income": "收入偏低",
+    "housing": "住房出现安全问题",
+    "water": "饮水安全问题",
+    # department signals that are not risk types themselves: shown as signals, the township decides the type
+    "assistance": "民政救助（信号）",
+    "income": "收入低于监测线（信号）",
     "exclusion": "信息比对疑点",
 }
+SIGNAL_CAUSES: tuple[str, ...] = ("assistance", "income")
+"""Causes whose warnings are signals, not 风险类型: the rules sheet says so and which type they usually become."""
+SIGNAL_NOTE: dict[str, str] = {
+    "assistance": "民政新纳入低保/特困、临时救助或主要劳动力死亡等信号，非风险类型：请入户核实后按实际情况认定"
+    "风险类型（主要劳动力死亡多为“缺劳动力”，其余多为“因病”“因残”等或“其他”）",
+    "income": "登记人均纯收入低于监测线的信号，非风险类型：请入户核实收入及原因后按实际情况认定风险类型",
+}
+LEGACY_CAUSE_LABELS: dict[str, str] = {
+    "因灾": "disaster",
+    "因产业失败": "industry",
+    "因就业不稳": "employment",
+    "住房安全": "housing",
+    "饮水安全": "water",
+    "民政救助": "assistance",
+    "收入偏低": "income",
+}
+"""Labels rule files written before the national names may still carry: accepted, shown as the national one."""
 EXCLUSION_CAUSES: tuple[str, ...] = ("exclusion",)
 """Causes that are eligibility doubts (信息比对), not risks: reported apart from risk warnings."""
 SEGMENTS: tuple[str, ...] = ("poverty_exit", "monitored", "ordinary")

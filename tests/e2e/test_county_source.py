@@ -103,3 +103,19 @@ def test_the_warning_reaches_the_township_workbook(county):
     wb = openpyxl.load_workbook(path, read_only=True)
     texts = {str(c) for row in wb["预警核实表"].iter_rows(values_only=True) for c in row if c}
     assert "小额信贷逾期" in " ".join(texts)
+    # on the late household's own row: the rule, its evidence from the file, the bank, the cause
+    rows = list(wb["预警核实表"].iter_rows(values_only=True))
+    head = list(rows[0])
+    (row,) = [dict(zip(head, r, strict=True)) for r in rows[1:] if r[head.index("户编号")] == late[0]]
+    assert "IND-901 小额信贷逾期" in row["预警规则"].splitlines()
+    assert "IND-901：脱贫人口小额信贷逾期 135 天" in row["预警依据"].splitlines()
+    assert "县农村商业银行" in row["数据来源部门"].split("、")
+    assert "因产业项目失败" in row["预警原因"].split("、")  # the county rule says 因产业失败: shown nationally
+    # and on no other row of any township's workbook: the household repaying on time is not warned
+    others = [
+        r
+        for book in (data / "out" / PERIOD).glob("*_预警核实表_*.xlsx")
+        for r in openpyxl.load_workbook(book, read_only=True)["预警核实表"].iter_rows(values_only=True)
+        if any("IND-901" in str(c) for c in r) and r[head.index("户编号")] != late[0]
+    ]
+    assert others == []

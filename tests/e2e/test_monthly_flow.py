@@ -141,3 +141,35 @@ def test_run_summary_tables_count_what_was_sent_and_what_is_overdue(county):
     assert sum(v for row in per_township for k, v in row.items() if k != "township") == result["warnings"]
     assert before_due["overdue_by_township"] == []
     assert sum(r["overdue_warnings"] for r in after_due["overdue_by_township"]) == result["warnings"]
+
+
+def test_dixian_match_against_the_warehouse_speaks_chinese_and_adds_household_type(county, monkeypatch):
+    """一键比对 on the screened county's warehouse (no --registry): Chinese headers and words for the
+    officer, with the household's 户类型 and 监测对象类别 from the registry appended."""
+    from typer.testing import CliRunner
+
+    from pipelines import warehouse
+    from pipelines.cli import app
+
+    data, _ = county
+    with warehouse.connect(data / "warehouse.duckdb", read_only=True) as con:
+        name, id_number, household_type, monitoring_type = con.sql(
+            "SELECT p.name, p.id_number, h.household_type, h.monitoring_type FROM core.persons p"
+            " JOIN core.households h USING (household_id) WHERE h.monitoring_type IS NOT NULL"
+            " ORDER BY p.person_id LIMIT 1"
+        ).fetchall()[0]
+    listing = data / "名单.csv"
+    listing.write_text(f"姓名,身份证号\n{name},{id_number}\n不在册,\n", encoding="utf-8")
+    out = data / "比对结果.xlsx"
+    monkeypatch.setenv("DIXIAN_DATA", str(data))
+    monkeypatch.setenv("DIXIAN_WAREHOUSE", str(data / "warehouse.duckdb"))
+    result = CliRunner().invoke(app, ["match", str(listing), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    header = list(rows[0])
+    got = [dict(zip(header, r, strict=True)) for r in rows[1:]]
+    assert header[:2] == ["姓名", "身份证号"] and "户类型" in header and "监测对象类别" in header
+    assert all(h.isascii() is False for h in header), header
+    assert (got[0]["匹配结果"], got[0]["匹配方式"]) == ("已匹配", "身份证号一致")
+    assert (got[0]["户类型"], got[0]["监测对象类别"]) == (household_type, monitoring_type)
+    assert got[1]["匹配结果"] == "未匹配" and got[1]["户类型"] is None

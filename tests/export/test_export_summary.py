@@ -109,23 +109,22 @@ def test_by_severity(tmp_path, county):
 def test_accounting_and_match_sheets(tmp_path, county):
     wb = openpyxl.load_workbook(write(tmp_path, county))
     header, body = table(wb["数据接收"])
-    assert header == [
-        "数据来源",
-        "部门",
-        "文件",
-        "读取行数",
-        "入库行数",
-        "隔离行数",
-        "忽略行数",
-        "处理结果",
-        "说明",
-    ]
-    assert body[-1][:7] == ["合计", None, None, 200, 188, 10, 2]
-    assert body[0][7] == "已入库"
+    # departments by their Chinese names only: no English source code anywhere on the two sheets
+    assert header == ["部门", "文件", "读取行数", "入库行数", "隔离行数", "忽略行数", "处理结果", "说明"]
+    assert body[-1][:6] == ["合计", None, 200, 188, 10, 2]
+    assert body[0][6] == "已入库"
     header, body = table(wb["匹配情况"])
-    assert header == ["数据来源", "部门", "记录数", "匹配成功", "多重匹配", "未匹配", "匹配率"]
-    assert body[0][:6] == ["medical_insurance", "医疗保障局", 110, 100, 4, 6]
-    assert body[-1][2:6] == [188, 170, 7, 11] and body[-1][6] == pytest.approx(170 / 188)
+    assert header == ["部门", "记录数", "匹配成功", "多重匹配", "未匹配", "匹配率"]
+    assert body[0][:5] == ["医疗保障局", 110, 100, 4, 6]
+    assert body[-1][1:5] == [188, 170, 7, 11] and body[-1][5] == pytest.approx(170 / 188)
+    shown = [
+        str(c)
+        for ws in (wb["数据接收"], wb["匹配情况"])
+        for r in ws.iter_rows(values_only=True)
+        for c in r
+        if c
+    ]
+    assert not any("medical_insurance" in c or c == "health" for c in shown)
 
 
 def test_no_personal_data(tmp_path, county):
@@ -209,7 +208,16 @@ def test_verification_progress_overdue_outcomes_and_rule_precision(tmp_path, cou
     assert rules["ILL-001"]["本期准确率"] == pytest.approx(0.5)
     assert rules["ILL-001"]["累计已核实"] == 4 and rules["ILL-001"]["累计准确率"] == pytest.approx(0.5)
     assert rules["SCH-001"]["本期准确率"] == pytest.approx(0.5)
-    assert outcomes["小河镇"] is not None
+    # households by their latest answer, this period's only: 小河镇 H001 confirmed (W1, W2), H002 and
+    # H010 pending; 横渡镇 K1 no risk (C1, C2), K2 pending; April's OLD1/OLD2 and the suppressed S1 are
+    # not this period's visits
+    labels = [c.value for c in wb["核实结果"][3]]
+    counts = {t: {k: v for k, v in zip(labels[1:], r[1:], strict=True) if v} for t, r in outcomes.items()}
+    assert counts == {
+        "小河镇": {"风险属实-纳入监测": 1, "待核实": 2, "合计": 3},
+        "横渡镇": {"无风险": 1, "待核实": 1, "合计": 2},
+        "合计": {"风险属实-纳入监测": 1, "无风险": 1, "待核实": 3, "合计": 5},
+    }
     # no personal data beyond the overdue list's household ids
     cells = " ".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
     assert "张三" not in cells and "3417221990" not in cells

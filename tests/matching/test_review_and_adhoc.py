@@ -6,6 +6,7 @@ import openpyxl
 import polars as pl
 import pytest
 import typer
+from openpyxl.utils import get_column_letter
 from typer.testing import CliRunner
 
 from pipelines import warehouse
@@ -21,12 +22,29 @@ APPENDED = [
     "matched_name",
     "township",
     "village",
+    "household_type",
+    "monitoring_type",
     "match_status",
     "match_method",
     "match_score",
     "match_evidence",
     "candidates",
     "candidate_ids",
+]
+APPENDED_ZH = [
+    "人编号",
+    "户编号",
+    "匹配姓名",
+    "乡(镇)",
+    "行政村",
+    "户类型",
+    "监测对象类别",
+    "匹配结果",
+    "匹配方式",
+    "匹配可信度",
+    "匹配依据",
+    "候选人",
+    "候选人编号",
 ]
 
 
@@ -82,21 +100,29 @@ def test_adhoc_match_keeps_columns_in_order_and_suffixes_clashes(
         ".parquet": lambda: pl.read_parquet(out),
     }[suffix]()
     original = ["序号", "township", "人员姓名", "备注", "身份证号码", "家庭住址"]
-    expected_cols = original + [c + "_match" if c == "township" else c for c in APPENDED]
-    assert frame.columns == expected_cols, suffix
     assert frame.get_column("township").to_list() == ["x", "y", "z", "w"], (
         "input column kept under its own name"
     )
     assert frame.get_column("身份证号码").to_list()[0] == CM, "IDs stay text, never rounded"
-    assert frame.get_column("match_status").to_list() == ["matched", "matched", "ambiguous", "unmatched"]
-    assert frame.get_column("person_id").to_list()[:2] == ["P6", "P3"]
-    assert frame.get_column("township_match").to_list()[:2] == ["仁里镇", "七都镇"]
-    assert "第14位" in frame.get_column("match_evidence").to_list()[1]
+    if suffix == ".parquet":  # for scripts: the codes, under the DESIGN §3 names
+        assert frame.columns == original + [c + "_match" if c == "township" else c for c in APPENDED]
+        col = dict(zip(APPENDED, [c + "_match" if c == "township" else c for c in APPENDED], strict=True))
+        assert frame.get_column("match_status").to_list() == ["matched", "matched", "ambiguous", "unmatched"]
+        assert frame.get_column("match_method").to_list()[:2] == ["id_exact", "id_repair"]
+    else:  # for people: Chinese headers and words, 户类型 / 监测对象类别 appended
+        assert frame.columns == original + APPENDED_ZH, suffix
+        col = dict(zip(APPENDED, APPENDED_ZH, strict=True))
+        assert frame.get_column("匹配结果").to_list() == ["已匹配", "已匹配", "待人工核对", "未匹配"]
+        assert frame.get_column("匹配方式").to_list()[:2] == ["身份证号一致", "身份证号有误，纠正后一致"]
+        assert not any(v and v.isascii() and v.isalpha() for v in frame.get_column("匹配结果").to_list())
+    assert frame.get_column(col["person_id"]).to_list()[:2] == ["P6", "P3"]
+    assert frame.get_column(col["township"]).to_list()[:2] == ["仁里镇", "七都镇"]
+    assert "第14位" in frame.get_column(col["match_evidence"]).to_list()[1]
     # the row sent to review lists who it may be: 人编号, 姓名, place, why — best first
-    assert frame.get_column("candidate_ids").to_list()[2] == "P1;P2"
-    listed = frame.get_column("candidates").to_list()[2]
+    assert frame.get_column(col["candidate_ids"]).to_list()[2] == "P1;P2"
+    listed = frame.get_column(col["candidates"]).to_list()[2]
     assert listed.startswith("1. P1 张伟 仁里镇桃源村第三村民小组：") and "2. P2 张伟" in listed, listed
-    assert frame.get_column("candidates").to_list()[0] in (None, ""), "a linked row lists no candidates"
+    assert frame.get_column(col["candidates"]).to_list()[0] in (None, ""), "a linked row lists no candidates"
 
 
 def test_adhoc_xlsx_is_formula_safe(app, tmp_path, registry_csv):
@@ -133,7 +159,7 @@ def test_adhoc_named_columns_and_clear_error(app, tmp_path, registry_csv):
         ],
     )
     assert res.exit_code == 0, res.output
-    assert pl.read_csv(out, infer_schema=False).get_column("person_id").to_list() == ["P6"]
+    assert pl.read_csv(out, infer_schema=False).get_column("人编号").to_list() == ["P6"]
 
 
 def _raw_health(con, batch: str, rows: list[tuple[str, str | None, str | None]]) -> None:
@@ -165,6 +191,16 @@ def test_review_export_decide_import_next_run(tmp_path, monkeypatch, app):
     )
     assert ws.data_validations.dataValidation, "decision column has a drop-down"
     col = headers.index("核对结论") + 1
+    # the drop-down is on the decision cell of the one row, and offers what the import understands
+    (dropdown,) = ws.data_validations.dataValidation
+    assert (dropdown.type, str(dropdown.sqref)) == ("list", f"{get_column_letter(col)}2")
+    assert dropdown.formula1.strip('"').split(",") == [
+        "候选1",
+        "候选2",
+        "候选3",
+        "均不是（不在登记人口中）",
+        "待定",
+    ]
     pick = next(n for n in (1, 2) if ws.cell(2, headers.index(f"候选{n}人编号") + 1).value == "P2")
     ws.cell(2, col).value = f"候选{pick}"
     wb.save(out)
@@ -208,7 +244,7 @@ def test_adhoc_registry_file_with_text_dates_and_other_headers(app, tmp_path):
     res = CliRunner().invoke(app, ["match", str(src), "--registry", str(reg), "--out", str(out)])
     assert res.exit_code == 0, res.output
     result = pl.read_csv(out, infer_schema=False)
-    assert result.get_column("match_status").to_list() == ["matched"]
+    assert result.get_column("匹配结果").to_list() == ["已匹配"]
     bad = tmp_path / "bad.csv"
     bad.write_text("品名,数量\n化肥,1\n", encoding="utf-8")
     res = CliRunner().invoke(app, ["match", str(src), "--registry", str(bad), "--out", str(out)])
