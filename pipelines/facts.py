@@ -123,11 +123,10 @@ def build_registry_facts(con: duckdb.DuckDBPyConnection, period: str) -> int:
     person = ("household_id", "person_id", "name", "id_number", "sex", "birth_date", "relation", "township",
               "village", "group", "segment")  # fmt: skip
     household = ("household_type", "monitoring_type", "risk_eliminated", "income_per_capita", "grid",
-                 "grid_worker")  # fmt: skip
+                 "grid_worker", "phone", "helper", "helper_phone")  # fmt: skip
     exprs = {c: f"p.{quote_ident(c)}" for c in person} | {c: f"h.{quote_ident(c)}" for c in household}
     exprs |= {
         "household_size": "h.members",
-        "phone": "NULL",  # the monitoring-system export's 联系电话 is not kept in core
         "sex_raw": "NULL",  # core keeps the code, not the wording
         "row_key": "'registry:' || p.person_id",
         "event_date": f"DATE '{end.isoformat()}'",

@@ -39,7 +39,8 @@ def segment_expr() -> pl.Expr:
 
 def prepare_persons(raw: pl.DataFrame) -> pl.DataFrame:
     """Registry rows (canonical fields) → persons with ID/name keys, person_id, birth_date, segment."""
-    for c in ("person_id", "birth_date", "monitoring_type", "risk_eliminated", "household_type", "relation"):
+    for c in ("person_id", "birth_date", "monitoring_type", "risk_eliminated", "household_type", "relation",
+              "phone", "helper", "helper_phone"):  # fmt: skip
         if c not in raw.columns:
             raw = raw.with_columns(pl.lit(None, dtype=pl.String).alias(c))
     persons = raw.with_columns(id_columns(pl.col("id_number")))
@@ -101,6 +102,8 @@ def build_core(con: duckdb.DuckDBPyConnection, period: str | None = None) -> dic
             pl.col("income_per_capita").first(),
             pl.col("grid").first(),
             pl.col("grid_worker").first(),
+            # the household's contacts, where the export carries them (blank on some members' rows)
+            *(pl.col(c).drop_nulls().first().alias(c) for c in ("phone", "helper", "helper_phone")),
             pl.len().alias("members"),
         )
         .join(heads, on="household_id", how="left")

@@ -152,6 +152,7 @@ def stage_export(
     counted from the day the period was first issued (`today` on the first export)."""
     from pipelines.export import monthly_unvisited, write_county_summary, write_township_workbook
     from pipelines.feedback.store import returns_not_imported as unimported_returns
+    from pipelines.ingest.lexicon import load_lexicon
     from pipelines.ingest.quality_report import write_quality_reports
     from pipelines.warnings import latest_verifications, open_before, period_warnings
 
@@ -172,7 +173,9 @@ def stage_export(
         verifications = latest_verifications(con, up_to_period=period)
         returns_not_imported = unimported_returns(con)
         unvisited = {t: monthly_unvisited(con, t, period) for t in townships}  # None: no ledger received
-        quality = write_quality_reports(con, out / "数据质量反馈", period)  # for departments, not townships
+        quality = write_quality_reports(  # for departments, not townships; the county's own words count too
+            con, out / "数据质量反馈", period, lexicon=load_lexicon(settings.county_dir)
+        )
     calendar = load_calendar(settings.county_dir)
     with warehouse.connect(settings.warehouse) as con:
         issued_on = record_first_issue(con, period, today or date.today())

@@ -41,6 +41,10 @@ class Column:
     """A returned row that answers anything must fill this one too, else it is rejected."""
     choices: tuple[str, ...] = ()
     """The drop-down of a fill_choice column; a returned value outside it is rejected."""
+    printed: bool = True
+    """On the paper a clerk carries (the print area); False: on screen only, right of the print area."""
+    when_present: bool = False
+    """Written only when some row has a value (the registry export may not carry it)."""
 
     @property
     def filled_by_township(self) -> bool:
@@ -52,32 +56,38 @@ class Column:
         return "DATE" if self.kind == "fill_date" else "VARCHAR"
 
 
-#: The 预警核实表 sheet, left to right. Widths sum to about 300 characters: printed on A3 landscape (fit to
-#: width) text keeps about 70 % of its size; on A4 it would shrink below 50 % (about 4.5 pt).
+#: The 预警核实表 sheet, left to right: first what is printed (A4 landscape, one page wide, at least 9 pt:
+#: the printed widths must stay within PRINT_WIDTH_UNITS), then what is on screen only.
 COLUMNS: tuple[Column, ...] = (
-    Column("seq", "序号", 5, "number"),
-    Column("visit_id", "预警编号", 17, "text", keep=True),
-    Column("village", "行政村", 9, "text"),
-    Column("group", "村民小组", 12, "text"),
-    Column("household_id", "户编号", 17, "text"),
-    Column("head_name", "户主姓名", 8, "text"),
-    Column("household_type", "户类型", 12, "text"),
-    Column("members", "涉及成员", 12, "text"),
-    Column("id_numbers", "身份证号", 20, "text"),
-    Column("causes", "预警原因", 10, "text"),
-    Column("severity", "预警等级", 8, "severity"),
-    Column("rules", "预警规则", 26, "text"),
-    Column("evidence", "预警依据", 36, "text"),
-    Column("departments", "数据来源部门", 12, "text"),
-    Column("match", "匹配依据", 22, "text"),
+    Column("seq", "序号", 4, "number"),
+    Column("village", "行政村", 7, "text"),
+    Column("group", "村民小组", 6, "text"),
+    Column("household_id", "户编号", 15, "text"),
+    Column("head_name", "户主姓名", 7, "text"),
+    Column("household_type", "户类型", 8, "text"),
+    Column("contact", "帮扶责任人/联系电话", 11, "text", when_present=True),
+    Column("members", "涉及成员", 8, "text"),
+    Column("causes", "预警原因", 8, "text"),
+    Column("severity", "预警等级", 6, "severity"),
+    Column("evidence", "预警依据", 17, "text"),
     Column(
-        "outcome", "核实结果", 20, "fill_choice", "outcome", keep=True, must_fill=True, choices=OUTCOME_VALUES
+        "outcome", "核实结果", 12, "fill_choice", "outcome", keep=True, must_fill=True, choices=OUTCOME_VALUES
     ),
-    Column("note", "核实情况说明", 28, "fill", "note", keep=True),
-    Column("verifier", "核实人", 8, "fill", "verifier", keep=True, must_fill=True),
-    Column("verified_on", "核实日期", 11, "fill_date", "verification date", keep=True, must_fill=True),
-    Column("reviewer", "乡镇审核人", 10, "fill", "reviewer"),
+    Column("note", "核实情况说明", 13, "fill", "note", keep=True),
+    Column("verifier", "核实人", 6, "fill", "verifier", keep=True, must_fill=True),
+    Column("verified_on", "核实日期", 10, "fill_date", "verification date", keep=True, must_fill=True),
+    Column("reviewer", "乡镇审核人", 6, "fill", "reviewer"),
+    # on screen only: the join key (never edit it), and what a clerk at the door does not need on paper
+    Column("visit_id", "预警编号", 17, "text", keep=True, printed=False),
+    Column("id_numbers", "身份证号", 20, "text", printed=False),
+    Column("rules", "预警规则", 26, "text", printed=False),
+    Column("departments", "数据来源部门", 12, "text", printed=False),
+    Column("match", "匹配依据", 22, "text", printed=False),
 )
+PRINT_FONT_PT = 10
+"""The verification sheet's cell font size."""
+MIN_PRINTED_PT = 9
+"""The smallest text a clerk should have to read on paper, after fitting the sheet to the page width."""
 
 VISIT_KEY = "visit_id"
 """The column holding our visit id: returned rows are joined on it, never on an ID number."""

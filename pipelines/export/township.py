@@ -31,6 +31,7 @@ from pipelines.export.errors import ExportError, PeriodMismatchError, TownshipMi
 from pipelines.export.meta import write_meta_sheet
 from pipelines.export.visits import Visit, build_visits, require_columns
 from pipelines.export.vocab import (
+    MONITORED_EXPLAINED,
     OUTCOMES,
     RULE_COLUMNS,
     RULE_HEADERS,
@@ -108,7 +109,7 @@ def write_township_workbook(
             period, must_visit, departments, issuer,
         )  # fmt: skip
         verify = workbook.add_worksheet(VERIFY_SHEET)
-        _write_visits(verify, formats, township, period, visits, start, mask_ids=mask_ids)
+        _write_visits(verify, formats, township, period, visits, start, mask_ids=mask_ids, due_date=due_date)
         _write_rules(workbook.add_worksheet(RULES_SHEET), formats, warnings, rules)
         _write_unvisited(workbook.add_worksheet(UNVISITED_SHEET), formats, township, period, must_visit)
         write_meta_sheet(
@@ -172,7 +173,7 @@ class _Formats:
     """All cell formats of the workbook, created once (xlsxwriter dedupes, but keep it explicit)."""
 
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        base = {"font_name": _FONT, "font_size": 10, "valign": "top"}
+        base = {"font_name": _FONT, "font_size": contract.PRINT_FONT_PT, "valign": "top"}
         cell = {**base, "border": 1, "text_wrap": True}
         self.title = wb.add_format({**base, "bold": True, "font_size": 16})
         self.heading = wb.add_format({**base, "bold": True, "font_size": 12})
@@ -281,6 +282,7 @@ def _write_cover(
             f"本表是{issuer}将各部门数据与防返贫监测信息系统中的监测对象及农户信息比对后发现的风险线索，"
             "不是认定结论。请逐户入户核实，如实填写核实结果。",
         ),
+        ("para", "", MONITORED_EXPLAINED),
         ("para", "预警户数", counts),
         (
             "warn",
@@ -348,8 +350,9 @@ def _write_visits(
     start: date,
     *,
     mask_ids: bool,
+    due_date: date,
 ) -> None:
-    columns = contract.columns()
+    columns = sheet_columns(visits)
     for col, c in enumerate(columns):
         ws.set_column(col, col, c.width, _fill_format(f, c) if c.filled_by_township else None)
         write_text(ws, 0, col, c.header, f.fill_header if c.filled_by_township else f.header)
@@ -421,13 +424,30 @@ def _write_visits(
             "select_unlocked_cells": True,
         },
     )
+    # paper: A4 landscape, the printed columns one page wide (contract.COLUMNS keeps that at >= 9 pt); the
+    # on-screen-only columns sit right of the print area; every page says whose list it is and when it is due
+    printed = sum(1 for c in columns if c.printed)
+    ws.print_area(0, 0, last_row, printed - 1)
     ws.set_landscape()
-    ws.set_paper(_A3)  # 20 columns: on A4 the fitted text would be too small to read (see contract.COLUMNS)
+    ws.set_paper(_A4)
     ws.repeat_rows(0)
     ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
-    ws.set_header(f'&C&"宋体,Bold"{_escape_hf(township)}预警核实表（{_escape_hf(period)}）')
+    ws.set_margins(left=PRINT_SIDE_MARGIN_IN, right=PRINT_SIDE_MARGIN_IN, top=0.6, bottom=0.6)
+    ws.set_header(
+        f'&C&"宋体,Bold"{_escape_hf(township)}预警核实表（{_escape_hf(period)}）'
+        f"  核实反馈截止：{due_date.isoformat()}"
+    )
     ws.set_footer("&L含个人敏感信息，不得外传&R第 &P 页，共 &N 页")
+
+
+PRINT_SIDE_MARGIN_IN = 0.25
+"""Left and right margins of the printed verification sheet, in inches."""
+
+
+def sheet_columns(visits: list[Visit]) -> list[contract.Column]:
+    """The contract's columns this workbook writes: a column written only when present is left out when no
+    household has a value (the registry export did not carry it)."""
+    return [c for c in contract.columns() if not c.when_present or any(getattr(v, c.key, "") for v in visits)]
 
 
 def _fill_format(f: _Formats, c: contract.Column) -> Format:

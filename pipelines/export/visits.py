@@ -41,6 +41,8 @@ class Visit:
     evidence_lines: tuple[str, ...]
     departments: tuple[str, ...]
     match_lines: tuple[str, ...]
+    contact: str = ""
+    """The household's 帮扶责任人 and phone numbers from the registry export ('' when it carries none)."""
 
     def id_numbers_text(self, *, masked: bool) -> str:
         ids = [mask_id(i) if masked else i for _, i in self.persons if i]
@@ -120,6 +122,16 @@ def _fold(period: str, household_id: str, hits: list[dict[str, object]]) -> Visi
         evidence_lines=tuple(_distinct(evidence_lines)),
         departments=tuple(_distinct(_s(h["department"]) for h in hits)),
         match_lines=tuple(_distinct(match_lines)),
+        contact=_contact(first),
+    )
+
+
+def _contact(first: dict[str, object]) -> str:
+    """帮扶：name phone / 户：phone, one per line, from the registry export's columns where present."""
+    helper = " ".join(p for p in (_s(first.get("helper")), _s(first.get("helper_phone"))) if p)
+    phone = _s(first.get("household_phone"))
+    return "\n".join(
+        line for line in (f"帮扶：{helper}" if helper else "", f"户：{phone}" if phone else "") if line
     )
 
 

@@ -22,7 +22,8 @@ STATUS_NOTE: dict[str, str] = {
 }
 
 #: Shown under 户类型 for households already monitored: verify and add measures, do not admit again.
-MONITORED_NOTE = "【已是监测户：核实后补充帮扶措施，无需重复纳入】"
+MONITORED_NOTE = "【已是监测户】"
+MONITORED_EXPLAINED = "标【已是监测户】的户已是监测对象：核实后补充落实帮扶措施，无需重复纳入。"
 
 
 #: The township sheet's columns: pipelines.contracts.township_workbook.COLUMNS (one row per column).

@@ -49,8 +49,15 @@ def build_warnings(
             pl.col("message").alias("evidence"),
         ),
     )
+    have = {r[0] for r in con.sql(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'core' AND table_name = 'households'"
+    ).fetchall()}  # fmt: skip
+    contacts = ", ".join(
+        f"hh.{c} AS {alias}" if c in have else f"NULL::VARCHAR AS {alias}"
+        for c, alias in (("phone", "household_phone"), ("helper", "helper"), ("helper_phone", "helper_phone"))
+    )
     frame = con.sql(
-        """
+        f"""
         WITH h AS (SELECT * FROM _hits),
         people AS (
             SELECT h.household_id, h.rule_id,
@@ -71,7 +78,8 @@ def build_warnings(
                hh.monitoring_type, hh.segment, array_to_string(h.person_ids, '、') AS person_ids,
                people.person_names, people.person_id_numbers, h.rule_id, h.cause, h.cause_label, h.title,
                h.severity, h.source, h.department, h.evidence, h.measures,
-               array_to_string(h.row_keys, '、') AS row_keys, evidence.match_evidence, evidence.match_score
+               array_to_string(h.row_keys, '、') AS row_keys, evidence.match_evidence, evidence.match_score,
+               {contacts}
         FROM h
         JOIN core.households hh ON hh.household_id = h.household_id
         LEFT JOIN people ON people.household_id = h.household_id AND people.rule_id = h.rule_id

@@ -38,6 +38,10 @@ WARNING_COLUMNS: tuple[tuple[str, str], ...] = (
     ("row_keys", "VARCHAR"),
     ("match_evidence", "VARCHAR"),
     ("match_score", "DOUBLE"),
+    # the household's contacts from the registry export, where it carries them (the verification sheet)
+    ("household_phone", "VARCHAR"),
+    ("helper", "VARCHAR"),
+    ("helper_phone", "VARCHAR"),
     # lifecycle (pipelines.warnings.lifecycle): derived from every screened period and the answers
     ("status", "VARCHAR"),
     ("first_seen", "VARCHAR"),

@@ -1,5 +1,5 @@
 from pipelines.analyst import create_views, open_published, publish
-from pipelines.warehouse import WarehouseBusy, connect
+from pipelines.warehouse import connect
 
 VIEWS = {
     "households",
@@ -62,14 +62,23 @@ def test_second_writer_gets_a_clear_message(tmp_path):
     wh = tmp_path / "warehouse.duckdb"
     holder = connect(wh)
     code = (
-        "import sys\nfrom pipelines.warehouse import connect, WarehouseBusy\n"
-        f"try:\n    connect({str(wh)!r}, wait=1)\nexcept WarehouseBusy as e:\n    print('BUSY', e); sys.exit(3)\n"
+        "import sys, time\nfrom pipelines.warehouse import connect, WarehouseBusy\nt = time.monotonic()\n"
+        f"try:\n    connect({str(wh)!r}, wait=1)\nexcept WarehouseBusy as e:\n"
+        "    print('BUSY', round(time.monotonic() - t, 1), e); sys.exit(3)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     holder.close()
     assert out.returncode == 3, out.stderr
     assert "in use by another process" in out.stdout
-    assert issubclass(WarehouseBusy, RuntimeError)
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2, out.stdout  # says once that it waits, then gives up with the reason
+    waiting, busy = lines
+    assert "等待中" in waiting and waiting.endswith(f"| {wh} is in use by another process; waiting")
+    _, waited, message = busy.split(" ", 2)
+    assert 1.0 <= float(waited) < 10  # it waited the second it was given, not the default minute
+    # the message names the warehouse and the way out
+    assert message.startswith(f"{wh} is in use by another process (another run, or an open analyst session)")
+    assert "wait for it to finish, or read the published copy instead" in message
 
 
 def test_a_writer_waits_for_a_reader_that_lets_go(tmp_path):

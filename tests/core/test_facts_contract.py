@@ -25,7 +25,8 @@ def con():
         segment VARCHAR)""")
     c.execute("""CREATE TABLE core.households (household_id VARCHAR, township VARCHAR, village VARCHAR,
         "group" VARCHAR, household_type VARCHAR, monitoring_type VARCHAR, risk_eliminated VARCHAR,
-        segment VARCHAR, income_per_capita DOUBLE, grid VARCHAR, grid_worker VARCHAR, members UINTEGER,
+        segment VARCHAR, income_per_capita DOUBLE, grid VARCHAR, grid_worker VARCHAR, phone VARCHAR,
+        helper VARCHAR, helper_phone VARCHAR, members UINTEGER,
         head_name VARCHAR, head_person_id VARCHAR)""")
     yield c
     c.close()

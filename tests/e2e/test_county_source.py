@@ -110,7 +110,9 @@ def test_the_warning_reaches_the_township_workbook(county):
     assert "IND-901 小额信贷逾期" in row["预警规则"].splitlines()
     assert "IND-901：脱贫人口小额信贷逾期 135 天" in row["预警依据"].splitlines()
     assert "县农村商业银行" in row["数据来源部门"].split("、")
-    assert "因产业项目失败" in row["预警原因"].split("、")  # the county rule says 因产业失败: shown nationally
+    assert "因产业项目失败" in row["预警原因"].split(
+        "、"
+    )  # the county rule says 因产业失败: shown nationally
     # and on no other row of any township's workbook: the household repaying on time is not warned
     others = [
         r

@@ -13,13 +13,16 @@ from pipelines import stages
 from pipelines.export import META_SHEET
 from pipelines.settings import Settings
 from pipelines.synth import generate_county
-from pipelines.workdays import WorkCalendar
 
 pytestmark = pytest.mark.slow
 
 PERIOD = "2026-09"
 FIRST_ISSUE = date(2026, 9, 29)  # the Tuesday before National Day
 RERUN = date(2026, 10, 20)
+# 15 working days after Tuesday 29 September on the official 2026 calendar: 30 September; 8, 9 and
+# 10 October (the make-up Saturday); 12-16, 19-23 and 26 October. National Day (1-7 October) is not
+# counted: 15 weekdays alone would end on 20 October.
+DUE = date(2026, 10, 26)
 
 
 def _export(settings: Settings, today: date) -> dict:
@@ -48,18 +51,18 @@ def _shown_dates(result: dict) -> set[str]:
     return shown
 
 
-def test_deadline_from_first_issue_on_the_official_calendar_and_kept_on_rerun(tmp_path):
+def test_deadline_from_first_issue_on_the_official_calendar_and_kept_on_rerun(tmp_path, monkeypatch):
+    monkeypatch.delenv("DIXIAN_DUE_WORKING_DAYS", raising=False)  # the default: 15 working days
     data = tmp_path / "data"
     generate_county(data, households=40, seed=11, period=PERIOD)
     settings = Settings.load(data_dir=data)
+    assert settings.due_working_days == 15
     first = _export(settings, FIRST_ISSUE)
-    expected = WorkCalendar().working_days_after(FIRST_ISSUE, settings.due_working_days)
     assert first["deadline"]["first_issued_on"] == FIRST_ISSUE.isoformat()
-    assert first["deadline"]["due_date"] == expected.isoformat()
-    # National Day (1-7 October) is not counted: 15 weekdays alone would end on 20 October
-    assert expected > date(2026, 10, 20)
-    assert _shown_dates(first) == {expected.isoformat()}
+    assert first["deadline"]["due_date"] == DUE.isoformat()
+    assert _shown_dates(first) == {DUE.isoformat()}
 
     again = _export(settings, RERUN)  # re-run three weeks later: the same deadline, not a new one
     assert again["deadline"]["first_issued_on"] == FIRST_ISSUE.isoformat()
-    assert _shown_dates(again) == {expected.isoformat()}
+    assert again["deadline"]["due_date"] == DUE.isoformat()
+    assert _shown_dates(again) == {DUE.isoformat()}

@@ -151,17 +151,21 @@ def _check_links(ctx: Ctx) -> None:
     assert ctx.sql("SELECT count(*) FROM raw.medical_insurance WHERE file LIKE '%linked%'") == [(0,)]
 
 
+ID_FILE_TEXT = f"姓名,身份证号,疾病名称,确诊日期\n张三,{PLANTED_ID},肺癌,2026-11-02\n"
+
+
 def _id_in_file_name(data: Path, outside: Path) -> None:
-    _write(
-        _inbox(data) / "卫健" / f"某某_{PLANTED_ID}_确诊补报.csv",
-        f"姓名,身份证号,疾病名称,确诊日期\n张三,{PLANTED_ID},肺癌,2026-11-02\n",
-    )
+    _write(_inbox(data) / "卫健" / f"某某_{PLANTED_ID}_确诊补报.csv", ID_FILE_TEXT)
 
 
 def _check_id_in_file_name(ctx: Ctx) -> None:
     masked = f"{PLANTED_ID[:6]}********{PLANTED_ID[-4:]}"
     assert any(masked in a["file"] for a in ctx.result["accounts"])
     assert (ctx.inbox / "卫健" / f"某某_{PLANTED_ID}_确诊补报.csv").exists()  # the input is untouched
+    # under its own name, byte for byte: masking is for what we write, never the department's file
+    assert (ctx.inbox / "卫健" / f"某某_{PLANTED_ID}_确诊补报.csv").read_text(
+        encoding="utf-8"
+    ) == ID_FILE_TEXT
 
 
 def _seed(path: Path, *rows: list[str]) -> Path:
@@ -258,6 +262,17 @@ def _check_xxe(ctx: Ctx) -> None:
     a = ctx.account("医保/实体.xlsx")
     assert a["status"] in ("refused", "loaded"), a
     assert a["rows_read"] == a["rows_loaded"] + a["rows_quarantined"] + a["rows_ignored"]
+    # the entity is never resolved: the reader refuses the sheet, and nothing of the file it points at
+    # (the word 机密, its ID number) reaches the warehouse, the quarantine or the account
+    assert (a["status"], a["category"], a["rows_read"]) == ("refused", "unreadable", 0), a
+    assert "entity" in a["message"], a["message"]
+    assert ctx.sql("SELECT count(*) FROM raw.medical_insurance WHERE file LIKE '%实体%'") == [(0,)]
+    leaked = ctx.sql(
+        "SELECT count(*) FROM (SELECT name AS v FROM raw.medical_insurance UNION ALL"
+        " SELECT value FROM quarantine.rows) WHERE v LIKE '%机密%'"
+    )
+    assert leaked == [(0,)]
+    assert "机密" not in json.dumps(a, ensure_ascii=False) and SECRET_ID not in json.dumps(a)
 
 
 def _macro(data: Path, outside: Path) -> None:

@@ -31,6 +31,10 @@ def test_period_start_and_errors():
 
 def test_clean_text_truncates_to_excel_limit():
     assert len(clean_text("字" * (MAX_CELL_CHARS + 10))) == MAX_CELL_CHARS
+    # Excel's own limit is 32,767 characters: a longer text is cut to it and says so, one that fits is kept
+    cut = clean_text("字" * 40_000)
+    assert len(cut) == 32_767 and cut.startswith("字" * 32_000) and cut.endswith("（内容过长已截断）")
+    assert clean_text("字" * 32_767) == "字" * 32_767
     assert clean_text(None) == ""
 
 

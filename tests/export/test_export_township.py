@@ -24,9 +24,11 @@ from pipelines.export import (
 from pipelines.export.meta import fingerprint
 
 EXPECTED_HEADERS = [
-    "序号", "预警编号", "行政村", "村民小组", "户编号", "户主姓名", "户类型", "涉及成员", "身份证号", "预警原因",
-    "预警等级", "预警规则", "预警依据", "数据来源部门", "匹配依据", "核实结果", "核实情况说明", "核实人", "核实日期",
-    "乡镇审核人",
+    # printed (A4 landscape, one page wide)
+    "序号", "行政村", "村民小组", "户编号", "户主姓名", "户类型", "涉及成员", "预警原因", "预警等级", "预警依据",
+    "核实结果", "核实情况说明", "核实人", "核实日期", "乡镇审核人",
+    # on screen only
+    "预警编号", "身份证号", "预警规则", "数据来源部门", "匹配依据",
 ]  # fmt: skip
 
 INJECTIONS = [
@@ -64,7 +66,15 @@ def test_sheets_and_headers(tmp_path, warnings, rules):
     path = write(tmp_path, warnings, rules)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["填写说明", "预警核实表", "规则说明", "本月未走访监测户", META_SHEET]
-    assert [c.value for c in wb["预警核实表"][1]] == EXPECTED_HEADERS == list(township_workbook.headers())
+    assert (
+        [c.value for c in wb["预警核实表"][1]]
+        == EXPECTED_HEADERS
+        == [
+            c.header
+            for c in township_workbook.columns()
+            if not c.when_present  # no contacts in these rows
+        ]
+    )
     assert [c.value for c in wb["规则说明"][1]] == [
         "规则编号",
         "预警原因",
@@ -214,13 +224,13 @@ def test_validation_freeze_filter_print_and_unlocked_fill_columns(tmp_path, warn
     lists = [dv for dv in validations if dv.type == "list"]
     assert len(lists) == 1
     assert lists[0].formula1 == '"' + ",".join(OUTCOME_VALUES) + '"'
-    assert str(lists[0].sqref) == "P2:P4"
+    assert str(lists[0].sqref) == "K2:K4"
     dates = [dv for dv in validations if dv.type == "date"]
-    assert len(dates) == 1 and dates[0].operator == "greaterThanOrEqual" and str(dates[0].sqref) == "S2:S4"
-    assert ws.freeze_panes == "G2"
+    assert len(dates) == 1 and dates[0].operator == "greaterThanOrEqual" and str(dates[0].sqref) == "N2:N4"
+    assert ws.freeze_panes == "F2"
     assert ws.auto_filter.ref == "A1:T4"
     assert ws.page_setup.orientation == "landscape"
-    assert ws.page_setup.paperSize == 8  # A3: twenty columns fitted to A4 would be too small to read
+    assert ws.page_setup.paperSize == 9  # A4, what township printers take
     assert ws.print_title_rows in ("1:1", "$1:$1")
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.protection.sheet
@@ -282,3 +292,57 @@ def test_due_date_before_period_is_refused(tmp_path, warnings, rules):
         write_township_workbook(
             tmp_path / "x.xlsx", "小河镇", PERIOD, warnings, rules, due_date=date(2026, 4, 1)
         )
+
+
+def _pixels(width: float) -> int:
+    """Excel's on-screen width of a column of `width` characters (max digit width 7 px, Calibri 11)."""
+    return int(width * 7 + 5)
+
+
+@pytest.mark.parametrize(
+    "contacts", [False, True], ids=["registry without contacts", "with 帮扶责任人/联系电话"]
+)
+def test_the_verification_sheet_prints_on_a4_one_page_wide_at_9_pt_or_more(
+    tmp_path, warnings, rules, contacts
+):
+    """Effective printed size = the cells' font size x the fit-to-width scale, computed from the page setup
+    written (paper, orientation, margins, print area) and the column widths written."""
+    if contacts:
+        warnings = warnings.with_columns(
+            pl.lit("李帮扶").alias("helper"), pl.lit("13900001111").alias("helper_phone"),
+            pl.lit("13800002222").alias("household_phone"),
+        )  # fmt: skip
+    path = write(tmp_path, warnings, rules)
+    ws = openpyxl.load_workbook(path)["预警核实表"]
+    setup = ws.page_setup
+    assert setup.paperSize == 9 and setup.orientation == "landscape"
+    # fitToWidth absent means 1 (ECMA-376 default); fitToHeight 0: as many pages down as needed
+    assert (
+        ws.sheet_properties.pageSetUpPr.fitToPage and setup.fitToWidth in (None, 1) and setup.fitToHeight == 0
+    )
+    header = [c.value for c in ws[1]]
+    assert ("帮扶责任人/联系电话" in header) is contacts
+    # the print area: the columns a clerk needs on paper, from A to the last filled-in column
+    area = str(ws.print_area).split("!")[-1].replace("$", "")
+    first, last = area.split(":")
+    assert first.rstrip("0123456789") == "A"
+    last_col = openpyxl.utils.column_index_from_string(last.rstrip("0123456789"))
+    printed = header[:last_col]
+    assert printed[-5:] == ["核实结果", "核实情况说明", "核实人", "核实日期", "乡镇审核人"]
+    assert {"户编号", "户主姓名", "预警原因", "预警依据"} <= set(printed) and "身份证号" not in printed
+    # the paper's printable width (A4 landscape: 11.69 in) less the side margins, in pixels at 96 dpi
+    printable = (11.69 - ws.page_margins.left - ws.page_margins.right) * 96
+    widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(1, last_col + 1)]
+    total = sum(_pixels(w) for w in widths)
+    font = ws.cell(2, header.index("预警依据") + 1).font.sz
+    effective = font * min(1.0, printable / total)
+    assert effective >= 9, f"{effective:.2f} pt: {total} px of columns on {printable:.0f} px of paper"
+    if contacts:
+        row = dict(zip(header, next(ws.iter_rows(min_row=2, values_only=True)), strict=True))
+        assert row["帮扶责任人/联系电话"].splitlines() == ["帮扶：李帮扶 13900001111", "户：13800002222"]
+
+
+def test_every_printed_page_says_whose_list_it_is_and_when_it_is_due(tmp_path, warnings, rules):
+    ws = openpyxl.load_workbook(write(tmp_path, warnings, rules))["预警核实表"]
+    header = ws.oddHeader.center.text
+    assert "小河镇预警核实表" in header and f"核实反馈截止：{DUE.isoformat()}" in header

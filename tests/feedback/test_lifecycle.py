@@ -18,6 +18,12 @@ from pipelines.warnings import (
 )
 
 
+def rows_of(ws) -> list[dict]:
+    """The verification sheet's rows by header (columns are found by header, as the importer does)."""
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
 def status(con, period: str) -> dict[tuple[str, str], str]:
     rows = con.sql(
         "SELECT household_id, rule_id, status FROM warn.warnings WHERE period = ?", params=[period]
@@ -50,7 +56,7 @@ def test_three_periods_new_repeated_suppressed_escalated_closed(con, tmp_path):
     ]
     # the suppressed warning stays in the warehouse but is not sent to the township
     ws = openpyxl.load_workbook(export(con, tmp_path, P2))["预警核实表"]
-    assert [r[4] for r in ws.iter_rows(min_row=2, values_only=True)] == ["H1"]
+    assert [r["户编号"] for r in rows_of(ws)] == ["H1"]
 
     # P3: H3's cost jumps 25% against what the township last saw (P1): escalated despite the 无风险;
     # H1 gains a new cause (schooling): its illness warning escalates, the schooling one is new
@@ -68,8 +74,8 @@ def test_three_periods_new_repeated_suppressed_escalated_closed(con, tmp_path):
     assert "25%" in notes["H3ILL-001"] and P1 in notes["H3ILL-001"] and "无风险" in notes["H3ILL-001"]
     assert "新增因学" in notes["H1ILL-001"]
     ws = openpyxl.load_workbook(export(con, tmp_path, P3))["预警核实表"]
-    rows = {r[4]: r for r in ws.iter_rows(min_row=2, values_only=True)}
-    assert "风险升级" in rows["H3"][11] and "25%" in rows["H3"][12]
+    rows = {r["户编号"]: r for r in rows_of(ws)}
+    assert "风险升级" in rows["H3"]["预警规则"] and "25%" in rows["H3"]["预警依据"]
 
 
 def test_rerun_of_a_period_is_stable(con):
@@ -142,8 +148,8 @@ def build_warnings_status(con, period, lifecycle):
 def test_monitored_household_is_marked_in_the_workbook(con, tmp_path):
     build(con, P1, [("H2", "ILL-001", 7000)])
     ws = openpyxl.load_workbook(export(con, tmp_path, P1))["预警核实表"]
-    row = next(ws.iter_rows(min_row=2, values_only=True))
-    assert "已是监测户" in row[6]
+    row = rows_of(ws)[0]
+    assert "已是监测户" in row["户类型"]
 
 
 @pytest.mark.parametrize(

@@ -3,17 +3,44 @@
 from __future__ import annotations
 
 import inspect
-from datetime import datetime
+from datetime import date, datetime
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
-from pipelines.flows.serve import DeploymentSpecError, import_flow, load_specs, next_runs
+from pipelines.flows.serve import (
+    DeploymentSpecError,
+    import_flow,
+    load_specs,
+    next_runs,
+    runner_deployments,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFECT_YAML = ROOT / "prefect.yaml"
+BEIJING = ZoneInfo("Asia/Shanghai")
+AFTER = datetime(2026, 11, 29, tzinfo=BEIJING)  # a Sunday
+# What the README and issue 14 say each deployment does: its cron, and its next three runs after
+# Sunday 29 November 2026, Beijing time. Monthly screening on the 5th at 06:00 (for the previous
+# month), the grid report on Wednesdays at 07:00, returned workbooks imported every day at 18:00.
+SCHEDULES = {
+    "monthly-screening": ("0 6 5 * *", ["2026-12-05 06:00", "2027-01-05 06:00", "2027-02-05 06:00"]),
+    "weekly-grid-report": ("0 7 * * 3", ["2026-12-02 07:00", "2026-12-09 07:00", "2026-12-16 07:00"]),
+    "feedback-import": ("0 18 * * *", ["2026-11-29 18:00", "2026-11-30 18:00", "2026-12-01 18:00"]),
+}
+
+
+def _beijing(runs: list[datetime]) -> list[str]:
+    return [r.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") for r in runs]
+
+
+def _served(name: str):
+    """The deployment `dixian serve` hands to Prefect for `name`."""
+    (deployment,) = [d for d in runner_deployments(load_specs(PREFECT_YAML), ROOT) if d.name == name]
+    return deployment
 
 
 def test_top_level_keys():
@@ -28,22 +55,78 @@ def test_deployment_imports_and_parameters_match_the_flow(spec):
     assert set(spec.parameters) <= accepted, (
         f"{spec.name}: unknown parameters {set(spec.parameters) - accepted}"
     )
-    assert spec.schedules, f"{spec.name} has no schedule"
-    for sched in spec.schedules:
-        assert sched.timezone == "Asia/Shanghai"
-        assert set(sched.parameters) <= accepted
-        nxt = next_runs(sched, 2, after=datetime(2026, 11, 29, tzinfo=ZoneInfo("Asia/Shanghai")))
-        assert nxt[0] < nxt[1]
+    cron, runs = SCHEDULES[spec.name]
+    (sched,) = spec.schedules  # one schedule each, the one the README describes
+    assert (sched.cron, sched.timezone, sched.active) == (cron, "Asia/Shanghai", True)
+    assert set(sched.parameters) <= accepted
+    assert _beijing(next_runs(sched, 3, after=AFTER)) == runs
+
+
+def test_every_deployment_has_its_documented_schedule():
+    assert {s.name for s in load_specs(PREFECT_YAML)} == set(SCHEDULES)
+    weekly = next(s for s in load_specs(PREFECT_YAML) if s.name == "weekly-grid-report")
+    runs = [r.astimezone(BEIJING) for r in next_runs(weekly.schedules[0], 8, after=AFTER)]
+    assert {(r.strftime("%A"), r.hour, r.minute) for r in runs} == {("Wednesday", 7, 0)}
+    assert [(b - a).days for a, b in pairwise(runs)] == [7] * 7
+
+
+def test_served_schedules_are_those_of_prefect_yaml():
+    """What the deployments get is what prefect.yaml says: cron, time zone, active, parameters."""
+    data = yaml.safe_load(PREFECT_YAML.read_text(encoding="utf-8"))
+    written = {
+        d["name"]: (d["parameters"], [(s["cron"], s["timezone"], s["active"]) for s in d["schedules"]])
+        for d in data["deployments"]
+    }
+    served = {
+        d.name: (
+            d.parameters,
+            [(s.schedule.cron, s.schedule.timezone, s.active) for s in d.schedules],
+        )
+        for d in runner_deployments(load_specs(PREFECT_YAML), ROOT)
+    }
+    assert served == written
+    assert {name: crons[0][:2] for name, (_, crons) in served.items()} == {
+        name: (cron, "Asia/Shanghai") for name, (cron, _) in SCHEDULES.items()
+    }
 
 
 def test_monthly_screening_runs_on_the_fifth_at_six_beijing_time():
     monthly = next(s for s in load_specs(PREFECT_YAML) if s.name == "monthly-screening")
     assert monthly.parameters["months_back"] == 1
-    first = next_runs(
-        monthly.schedules[0], 1, after=datetime(2026, 11, 29, tzinfo=ZoneInfo("Asia/Shanghai"))
-    )[0]
-    local = first.astimezone(ZoneInfo("Asia/Shanghai"))
-    assert (local.year, local.month, local.day, local.hour, local.minute) == (2026, 12, 5, 6, 0)
+    (served,) = _served("monthly-screening").schedules
+    assert (served.schedule.cron, served.schedule.timezone) == ("0 6 5 * *", "Asia/Shanghai")
+    runs = next_runs(monthly.schedules[0], 12, after=AFTER)
+    # 06:00 in Beijing is 22:00 UTC the day before: the time zone is applied, not ignored
+    assert runs[0].astimezone(ZoneInfo("UTC")) == datetime(2026, 12, 4, 22, 0, tzinfo=ZoneInfo("UTC"))
+    local = [r.astimezone(BEIJING) for r in runs]
+    assert [(r.year, r.month) for r in local] == [(2026, 12)] + [(2027, m) for m in range(1, 12)]
+    assert {(r.day, r.hour, r.minute) for r in local} == {(5, 6, 0)}
+
+
+@pytest.mark.slow
+def test_the_scheduled_monthly_run_screens_the_previous_month(tmp_path, monkeypatch):
+    """The run the schedule starts on 5 January 2027, with the deployment's own parameters, screens
+    December 2026 (an empty data folder: the run stops after ingest and says which period)."""
+    import pipelines.period as period_module
+    from pipelines.flows.monthly import monthly_screening
+
+    deployment = _served("monthly-screening")
+    fire = next_runs(
+        next(s for s in load_specs(PREFECT_YAML) if s.name == "monthly-screening").schedules[0],
+        1,
+        after=datetime(2026, 12, 20, tzinfo=BEIJING),
+    )
+    fire_day = fire[0].astimezone(BEIJING).date()
+    assert fire_day == date(2027, 1, 5)
+
+    class OnTheFifth(date):
+        @classmethod
+        def today(cls) -> date:
+            return fire_day
+
+    monkeypatch.setattr(period_module, "date", OnTheFifth)
+    result = monthly_screening(**{**deployment.parameters, "data_dir": str(tmp_path)})
+    assert (result["stopped"], result["period"]) == (True, "2026-12")
 
 
 def test_unknown_schedule_keys_are_refused(tmp_path):

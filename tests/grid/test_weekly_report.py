@@ -61,10 +61,33 @@ def test_risks_reported_outside_monitoring_are_listed(county):
 
 
 def test_report_workbooks_are_written_per_township_in_chinese(county):
-    _, settings = county
+    data, settings = county
     result = stages.stage_grid_report(settings, date(2026, 11, 25))
     assert len(result["workbooks"]) == 8
     wb = openpyxl.load_workbook(result["workbooks"][0], read_only=True)
     assert wb.sheetnames == ["说明", "走访统计", "发现问题", "本月未走访监测户", "风险户未纳入监测"]
     header = next(wb["走访统计"].iter_rows(values_only=True))
     assert header[:4] == ("网格", "网格员", "本周走访次数", "本周走访户数")
+    # one workbook per township, named and titled for it, listing only that township's households;
+    # every monitored household the ground truth says went unvisited all month is listed on the 25th
+    truth = pl.read_csv(data / "truth" / "households.csv", infer_schema=False)
+    township_of = dict(zip(truth.get_column("household_id"), truth.get_column("township"), strict=True))
+    unvisited_all_month = set(
+        truth.filter(pl.col("monitored_unvisited") == "true").get_column("household_id")
+    )
+    books = {Path(p).name: p for p in result["workbooks"]}
+    townships = set(township_of.values())
+    assert set(books) == {f"{t}_网格周报_20261125.xlsx" for t in townships}
+    listed: set[str] = set()
+    for township in townships:
+        wb = openpyxl.load_workbook(books[f"{township}_网格周报_20261125.xlsx"], read_only=True)
+        cover = [r[0] for r in wb["说明"].iter_rows(values_only=True)]
+        assert cover[0] == f"{township}网格化走访周报（截至2026年11月25日）"
+        rows = list(wb["本月未走访监测户"].iter_rows(values_only=True))
+        col = rows[0].index("户编号")
+        households = [r[col] for r in rows[1:] if r[col]]
+        assert {township_of[h] for h in households} <= {township}
+        assert f"本月尚未走访的监测户：{len(households)} 户" in cover[3]
+        listed |= set(households)
+    assert unvisited_all_month <= listed
+    assert result["monitored_unvisited"] == len(listed)

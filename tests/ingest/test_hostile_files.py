@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import resource
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -182,6 +183,16 @@ def test_a_million_character_cell_with_default_limits_quarantines_only_its_row(c
 def test_limits_come_from_the_environment_with_clear_errors():
     assert limits.Limits.from_env({"DIXIAN_MAX_COLUMNS": "5000"}).max_columns == 5000
     assert limits.Limits.from_env({}).max_rows >= 50_000_000
+    # with nothing set, the defaults the README documents: a province-wide extract is admitted
+    default = limits.Limits.from_env({})
+    assert (default.max_file_bytes, default.max_inflated_bytes, default.max_inflated_ratio) == (
+        64 * 2**30,
+        16 * 2**30,
+        200,
+    )
+    assert (default.max_columns, default.max_rows, default.max_cell_chars) == (2_000, 60_000_000, 32_767)
+    # a variable sets its own limit only (digits may be grouped with _)
+    assert limits.Limits.from_env({"DIXIAN_MAX_ROWS": "1_000"}) == replace(default, max_rows=1_000)
     with pytest.raises(ValueError, match="DIXIAN_MAX_ROWS='lots'"):
         limits.Limits.from_env({"DIXIAN_MAX_ROWS": "lots"})
     with pytest.raises(ValueError, match="positive"):

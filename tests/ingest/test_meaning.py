@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import schemas
 from pipelines.ingest.detect import detect_source
 from pipelines.ingest.errors import AmbiguousSourceError
 from pipelines.ingest.inbox import ingest_all
@@ -17,6 +18,7 @@ from pipelines.ingest.meaning import category_table, header_score, map_category,
 from pipelines.ingest.readers import read_any
 from pipelines.settings import Settings
 from pipelines.warehouse import connect
+from schemas import all_sources, get_source
 from tests.ingest.cases.make_cases import ID_A, ID_B
 
 LEX = load_lexicon()
@@ -172,6 +174,12 @@ def test_ambiguous_file_names_the_candidates_and_the_way_out(tmp_path):
         detect_source(read_any(path), path, "x.csv", LEX)
     text = str(exc.value)
     assert all(c in text for c in exc.value.candidates) and "--source" in text and "数据来源不明确" in text
+    # two departments fit equally: each named, with the option that picks it and, in Chinese, its name
+    assert len(set(exc.value.candidates)) == 2, exc.value.candidates
+    chinese = text.split("数据来源不明确：", 1)[1]
+    for candidate in exc.value.candidates:
+        assert f"--source {candidate}" in text
+        assert get_source(candidate).department in chinese
 
 
 def test_monthly_inbox_with_chinese_folders_and_a_loose_file(tmp_path):
@@ -191,6 +199,12 @@ def test_monthly_inbox_with_chinese_folders_and_a_loose_file(tmp_path):
 
 def test_lexicon_ships_with_the_package():
     assert Path(LEX.files[0]).name == "lexicon.yaml" and LEX.departments["medical_insurance"]
+    # the package's own file, alone, and it knows every source by its department's name
+    assert [Path(f) for f in LEX.files] == [Path(schemas.__file__).parent / "lexicon.yaml"]
+    assert set(LEX.departments) == set(all_sources())
+    for source in all_sources():
+        assert get_source(source).department in LEX.departments[source], source
+    assert {"医保", "医疗保障局"} <= set(LEX.departments["medical_insurance"])
 
 
 @pytest.mark.parametrize(

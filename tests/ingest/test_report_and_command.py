@@ -39,7 +39,16 @@ def test_quality_report_per_department(tmp_path):
         assert p.read_bytes() == q.read_bytes()  # stable bytes: fixed created date, fixed order
 
     wb = openpyxl.load_workbook(tmp_path / "a" / "数据质量反馈_民政局_2026-11.xlsx")
-    assert wb.sheetnames == ["文件汇总", "隔离行", "忽略行", "身份证号问题", "未识别取值", "表头识别", "说明"]
+    assert wb.sheetnames == [
+        "文件汇总",
+        "问题行明细",
+        "隔离行",
+        "忽略行",
+        "身份证号问题",
+        "未识别取值",
+        "表头识别",
+        "说明",
+    ]
     files = list(wb["文件汇总"].iter_rows(values_only=True))
     assert files[0] == (
         "数据来源",

@@ -69,6 +69,8 @@ def test_lower_bound_decides(checked, right, admits):
     assert check.admits is admits
     assert check.lower <= check.rate
     assert (check.lower >= NAME_PLACE_MIN_PRECISION) is admits
+    if checked and right == checked:  # a perfect record: the Wilson bound is n / (n + z²), z = 1.645
+        assert check.lower == pytest.approx(checked / (checked + 1.645**2))
 
 
 def test_checks_add_up_across_lists():
@@ -103,7 +105,9 @@ def test_a_list_whose_ids_vouch_for_the_rule_links_by_name_and_group():
     out = _decide([target, *people[1:]], persons)
     assert (out["match_status"], out["person_id"]) == ("matched", "P0")
     assert "同组唯一同名者是本人的比例为100.0%" in out["match_evidence"]
-    assert out["match_score"] == round(NamePlaceCheck(399, 399).lower, 4)  # the rate, conservatively
+    # the rate, conservatively: the Wilson lower bound (one-sided 95 %, z = 1.645) of 399 right out of
+    # 399, which for a perfect record is n / (n + z²) = 399 / 401.706 = 0.9933, not the rate 1.0
+    assert out["match_score"] == 0.9933
 
 
 def test_a_list_full_of_unregistered_namesakes_sends_the_same_row_to_review():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import openpyxl
 import polars as pl
 import pytest
 
@@ -42,6 +43,8 @@ def test_a_long_chinese_name_fits_a_file_name_with_prefix_and_suffix(tmp_path):
     with AtomicWorkbook(path) as wb:  # the partial name is longer still: it must be creatable
         wb.add_worksheet().write_string(0, 0, "x")
     assert path.is_file()
+    assert openpyxl.load_workbook(path).active["A1"].value == "x"  # the whole workbook, under its name
+    assert os.listdir(tmp_path) == [path.name]
 
 
 def test_output_file_refuses_anything_but_a_plain_name(tmp_path):
@@ -71,6 +74,7 @@ def test_a_workbook_never_closed_is_never_there(tmp_path):
     assert not target.exists()  # written only by close(), then renamed into place
     wb.close()
     assert target.is_file() and not list(tmp_path.glob(f"{PARTIAL_PREFIX}*"))
+    assert openpyxl.load_workbook(target).active["A1"].value == "x"
 
 
 def test_csv_safe_neutralises_text_categoricals_and_headers_but_not_numbers():

@@ -80,3 +80,8 @@ def test_describe_rules_spells_out_thresholds_in_force(pack):
     assert row["department"] == "医疗保障局"
     assert "脱贫户 5,000" in row["thresholds"] and "一般农户 20,000" in row["thresholds"]
     assert all(sheet["description"].str.len_chars() > 5)
+    # each rule once, with its own description first (a note on what the signal means may follow)
+    described = dict(zip(sheet["rule_id"].to_list(), sheet["description"].to_list(), strict=True))
+    assert set(described) == {rule.id for rule in rulebook}
+    for rule in rulebook:
+        assert described[rule.id].startswith(rule.description), rule.id

@@ -46,3 +46,8 @@ def test_override_one_segment_keeps_the_others():
     assert changed.value_for("illness.out_of_pocket_ytd", "2026-06", "ordinary") == params.value_for(
         "illness.out_of_pocket_ytd", "2026-06", "ordinary"
     )
+    # the values of rules/parameters.yaml: the other segments keep theirs, and the parameters the
+    # override started from are left as they were (the notebook sweeps many values from one of them)
+    name = "illness.out_of_pocket_ytd"
+    assert changed.value(name, "2026-06") == {"poverty_exit": 7000, "monitored": 5000, "ordinary": 20000}
+    assert params.value(name, "2026-06") == {"poverty_exit": 5000, "monitored": 5000, "ordinary": 20000}

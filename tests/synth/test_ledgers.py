@@ -45,3 +45,8 @@ def test_ledger_rows_point_at_the_head_of_household(county):
     row = grid.filter(pl.col("row_no") == int(first["row_no"])).row(0, named=True)
     assert first["name_written"] in row.values()
     assert first["id_written"] in row.values()
+    # every visit names the household's head (户主 in the registry), of the household it is about
+    registry = pl.read_excel(county.registry, engine="calamine", infer_schema_length=0)
+    person = {r["人编号"]: r for r in registry.iter_rows(named=True)}
+    assert {person[r["true_person_id"]]["与户主关系"] for r in ledger_rows} == {"户主"}
+    assert all(person[r["true_person_id"]]["户编号"] == r["true_household_id"] for r in ledger_rows)
