@@ -13,7 +13,20 @@ def _():
     from pipelines.settings import Settings
 
     con = open_published(Settings.load().warehouse)
-    return alt, con, mo
+
+    # Charts get rows counted in DuckDB (department × method, score bin × status), never one row per
+    # department row: a county sends tens of thousands of them, more than altair takes (it would drop the
+    # chart). A chart that would still get more than CHART_MAX_ROWS fails here, saying so.
+    CHART_MAX_ROWS = 5_000
+
+    def for_chart(frame, what):
+        if frame.height > CHART_MAX_ROWS:
+            raise ValueError(
+                f"{what}: {frame.height} rows for one chart (at most {CHART_MAX_ROWS}): aggregate"
+            )
+        return frame
+
+    return alt, con, for_chart, mo
 
 
 @app.cell
@@ -32,7 +45,7 @@ def _(con, mo):
 
 
 @app.cell
-def _(alt, con):
+def _(alt, con, for_chart):
     methods = con.sql(
         """SELECT department AS 部门,
                   CASE coalesce(match_method, 'none')
@@ -40,12 +53,17 @@ def _(alt, con):
                       WHEN 'name_place' THEN '姓名+地址' WHEN 'review_decision' THEN '人工核对结论'
                       WHEN 'none' THEN '未匹配' ELSE match_method END AS 匹配方式,
                   count(*) AS 行数
-           FROM analyst.department_facts GROUP BY ALL"""
+           FROM analyst.department_facts GROUP BY ALL ORDER BY ALL"""
     ).pl()
     method_chart = (
-        alt.Chart(methods)
+        alt.Chart(for_chart(methods, "匹配方式构成"))
         .mark_bar()
-        .encode(y=alt.Y("部门:N"), x=alt.X("行数:Q", stack="normalize", title="占比"), color="匹配方式:N")
+        .encode(
+            y=alt.Y("部门:N"),
+            x=alt.X("行数:Q", stack="normalize", title="占比（按行数）"),
+            color=alt.Color("匹配方式:N", title="匹配方式"),
+            tooltip=["部门", "匹配方式", "行数"],
+        )
         .properties(title="匹配方式构成", width=520, height=280)
     )
     method_chart
@@ -53,15 +71,33 @@ def _(alt, con):
 
 
 @app.cell
-def _(alt, con):
+def _(alt, con, for_chart):
+    # The score histogram, binned in DuckDB: 20 bins of 0.05 (a score of exactly 1 in the last), one row
+    # per bin and status, so the chart has at most 40 rows whatever the county's size.
     scores = con.sql(
-        "SELECT match_score AS 匹配度 FROM analyst.department_facts WHERE match_status <> 'unmatched'"
+        """WITH b AS (
+               SELECT least(CAST(floor(round(match_score * 20, 6)) AS INTEGER), 19) AS bin,
+                      CASE match_status WHEN 'matched' THEN '自动匹配' ELSE '待人工核对' END AS 匹配状态
+               FROM analyst.department_facts
+               WHERE match_status IN ('matched', 'ambiguous') AND match_score IS NOT NULL)
+           SELECT round(bin / 20, 2) AS 匹配度下限, round((bin + 1) / 20, 2) AS 匹配度上限, 匹配状态,
+                  count(*) AS 行数
+           FROM b GROUP BY ALL ORDER BY ALL"""
     ).pl()
     score_chart = (
-        alt.Chart(scores)
+        alt.Chart(for_chart(scores, "匹配度分布"))
         .mark_bar()
-        .encode(x=alt.X("匹配度:Q", bin=alt.Bin(step=0.05)), y=alt.Y("count():Q", title="行数"))
-        .properties(title="匹配度分布", width=520, height=220)
+        .encode(
+            x=alt.X("匹配度下限:Q", bin="binned", title="匹配度", scale=alt.Scale(domain=[0, 1])),
+            x2="匹配度上限:Q",
+            y=alt.Y("行数:Q", title="行数", stack=True),
+            color=alt.Color(
+                "匹配状态:N",
+                scale=alt.Scale(domain=["自动匹配", "待人工核对"], range=["#2ca02c", "#ff7f0e"]),
+            ),
+            tooltip=["匹配度下限", "匹配度上限", "匹配状态", "行数"],
+        )
+        .properties(title="匹配度分布（已匹配及待核对的行）", width=520, height=220)
     )
     score_chart
     return score_chart, scores

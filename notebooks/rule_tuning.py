@@ -19,7 +19,19 @@ def _():
     con = open_published(settings.warehouse)
     params = load_parameters(settings.rules_dir / "parameters.yaml")
     rulebook = load_rulebook(settings.rules_dir, params)
-    return alt, con, mo, params, pl, rulebook, sweep
+
+    # The chart gets one row per threshold tried (the sweep counts households in DuckDB), never one row per
+    # household: a chart that would get more than CHART_MAX_ROWS fails here, saying so.
+    CHART_MAX_ROWS = 5_000
+
+    def for_chart(frame, what):
+        if frame.height > CHART_MAX_ROWS:
+            raise ValueError(
+                f"{what}: {frame.height} rows for one chart (at most {CHART_MAX_ROWS}): aggregate"
+            )
+        return frame
+
+    return alt, con, for_chart, mo, params, pl, rulebook, sweep
 
 
 @app.cell
@@ -90,11 +102,15 @@ def _(con, current, param_name, period_pick, pl, rule, segment_pick, sweep, rule
 
 
 @app.cell
-def _(alt, result):
+def _(alt, for_chart, result):
     chart = (
-        alt.Chart(result)
+        alt.Chart(for_chart(result, "阈值变化对预警户数的影响"))
         .mark_line(point=True)
-        .encode(x=alt.X("阈值:Q"), y=alt.Y("预警户数:Q"), tooltip=["阈值", "预警户数", "已核实", "属实率"])
+        .encode(
+            x=alt.X("阈值:Q"),
+            y=alt.Y("预警户数:Q", title="预警户数（户）"),
+            tooltip=["阈值", "预警户数", "已核实", "属实率"],
+        )
         .properties(title="阈值变化对预警户数的影响", width=520, height=260)
     )
     chart
