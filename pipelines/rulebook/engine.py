@@ -119,6 +119,11 @@ def evaluate_rules(
     return pl.DataFrame(rows, schema=HITS_SCHEMA).sort(["household_id", "rule_id"], maintain_order=True)
 
 
+def _signal(rule: Rule) -> bool:
+    """A signal rule that names no national 风险类型 of its own (risk_type)."""
+    return rule.cause_label.endswith("（信号）")
+
+
 def describe_rules(rulebook: Rulebook, params: Parameters, period: str) -> pl.DataFrame:
     """One row per rule in words, for the township workbook's rule-explanation sheet.
 
@@ -141,7 +146,9 @@ def describe_rules(rulebook: Rulebook, params: Parameters, period: str) -> pl.Da
                 "cause_label": rule.cause_label,
                 "title": rule.title,
                 # a signal says it is not a 风险类型 and what the township decides instead
-                "description": "；".join(filter(None, [rule.description, SIGNAL_NOTE.get(rule.cause, "")])),
+                "description": "；".join(
+                    filter(None, [rule.description, SIGNAL_NOTE.get(rule.cause, "") if _signal(rule) else ""])
+                ),
                 "severity": rule.severity,
                 "department": get_source(rule.source).department,
                 "thresholds": "；".join(parts),

@@ -17,6 +17,7 @@ from pipelines.rulebook.models import (
     DEFAULT_EXAMPLE_PERIOD,
     LEGACY_CAUSE_LABELS,
     PERS,
+    RISK_TYPES,
     SEGMENTS,
     Example,
     Rule,
@@ -33,7 +34,7 @@ FILE_KEYS = ("cause", "cause_label", "rules")
 REQUIRED_RULE_KEYS = (
     "id", "title", "source", "window", "per", "measures", "when", "severity", "message", "description", "examples",
 )  # fmt: skip
-OPTIONAL_RULE_KEYS = ("segments", "where")
+OPTIONAL_RULE_KEYS = ("segments", "where", "risk_type")
 EXAMPLE_KEYS = ("name", "given", "expect", "period")
 ROW_SHORTHANDS = {"household": "household_id", "person": "person_id"}
 RESERVED_OUTPUT = {"household_id", "person_ids", "row_keys", "segment"}
@@ -185,6 +186,7 @@ def _check_rule(
     vocab("window", WINDOWS)
     vocab("per", PERS)
     vocab("severity", SEVERITIES)
+    vocab("risk_type", RISK_TYPES)  # a signal rule that maps onto a national 风险类型 says which
     source = node.get("source")
     columns: dict[str, str] | None = None
     if "source" in node:
@@ -280,7 +282,7 @@ def _check_rule(
     return Rule(
         id=str(rid),
         cause=cause,  # type: ignore[arg-type]
-        cause_label=cause_label,
+        cause_label=str(node["risk_type"]) if node.get("risk_type") in RISK_TYPES else cause_label,
         title=str(node["title"]),
         source=str(source),
         segments=tuple(s for s in SEGMENTS if s in segments),  # type: ignore[misc]

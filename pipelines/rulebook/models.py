@@ -41,6 +41,11 @@ CAUSE_LABELS: dict[str, str] = {
     "income": "收入低于监测线（信号）",
     "exclusion": "信息比对疑点",
 }
+RISK_TYPES: tuple[str, ...] = (
+    "因病", "因学", "因残", "因自然灾害", "因意外事故", "因产业项目失败", "因务工就业不稳", "缺劳动力",
+    "住房出现安全问题", "饮水安全问题", "其他",
+)  # fmt: skip
+"""返贫致贫风险类型 of the national monitoring system: what a rule's optional `risk_type` may name."""
 SIGNAL_CAUSES: tuple[str, ...] = ("assistance", "income")
 """Causes whose warnings are signals, not 风险类型: the rules sheet says so and which type they usually become."""
 SIGNAL_NOTE: dict[str, str] = {
