@@ -9,22 +9,11 @@ def _():
     import altair as alt
     import marimo as mo
 
-    from pipelines.analyst import open_published
+    # charts get rows aggregated in DuckDB; for_chart fails, naming the chart, if one would get too many
+    from pipelines.analyst import for_chart, open_published
     from pipelines.settings import Settings
 
     con = open_published(Settings.load().warehouse)
-
-    # Charts get rows counted in DuckDB (department × method, score bin × status), never one row per
-    # department row: a county sends tens of thousands of them, more than altair takes (it would drop the
-    # chart). A chart that would still get more than CHART_MAX_ROWS fails here, saying so.
-    CHART_MAX_ROWS = 5_000
-
-    def for_chart(frame, what):
-        if frame.height > CHART_MAX_ROWS:
-            raise ValueError(
-                f"{what}: {frame.height} rows for one chart (at most {CHART_MAX_ROWS}): aggregate"
-            )
-        return frame
 
     return alt, con, for_chart, mo
 

@@ -10,7 +10,8 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from pipelines.analyst import open_published
+    # charts get rows aggregated in DuckDB; for_chart fails, naming the chart, if one would get too many
+    from pipelines.analyst import for_chart, open_published
     from pipelines.rulebook import load_parameters, load_rulebook
     from pipelines.rulebook.models import CAUSE_LABELS
     from pipelines.settings import Settings
@@ -38,17 +39,6 @@ def _():
     if len(causes) > len(PALETTE):
         raise ValueError(f"{len(causes)} causes but {len(PALETTE)} colours: add colours to PALETTE")
     cause_colour = alt.Scale(domain=causes, range=PALETTE[: len(causes)])
-
-    # Charts get aggregated rows (a few hundred), never one row per warning: altair refuses more than
-    # CHART_MAX_ROWS, and a chart that silently disappears is worse than an error that says why.
-    CHART_MAX_ROWS = 5_000
-
-    def for_chart(frame, what):
-        if frame.height > CHART_MAX_ROWS:
-            raise ValueError(
-                f"{what}: {frame.height} rows for one chart (at most {CHART_MAX_ROWS}): aggregate"
-            )
-        return frame
 
     return alt, cause_colour, causes, con, for_chart, mo, pl
 

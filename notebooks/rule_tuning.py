@@ -10,7 +10,8 @@ def _():
     import marimo as mo
     import polars as pl
 
-    from pipelines.analyst import open_published
+    # charts get rows aggregated in DuckDB; for_chart fails, naming the chart, if one would get too many
+    from pipelines.analyst import for_chart, open_published
     from pipelines.rulebook import load_parameters, load_rulebook
     from pipelines.rulebook.whatif import sweep
     from pipelines.settings import Settings
@@ -19,17 +20,6 @@ def _():
     con = open_published(settings.warehouse)
     params = load_parameters(settings.rules_dir / "parameters.yaml")
     rulebook = load_rulebook(settings.rules_dir, params)
-
-    # The chart gets one row per threshold tried (the sweep counts households in DuckDB), never one row per
-    # household: a chart that would get more than CHART_MAX_ROWS fails here, saying so.
-    CHART_MAX_ROWS = 5_000
-
-    def for_chart(frame, what):
-        if frame.height > CHART_MAX_ROWS:
-            raise ValueError(
-                f"{what}: {frame.height} rows for one chart (at most {CHART_MAX_ROWS}): aggregate"
-            )
-        return frame
 
     return alt, con, for_chart, mo, params, pl, rulebook, sweep
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -172,3 +173,16 @@ def open_published(warehouse: Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist yet: run `dixian run` (or `make demo`) first")
     return duckdb.connect(str(path), read_only=True, config={"autoinstall_known_extensions": False})
+
+
+CHART_MAX_ROWS = 5_000
+"""The most rows a notebook chart takes: charts get rows aggregated in DuckDB (a few hundred), never one
+row per department row; altair drops a chart above its own limit, and a chart that silently disappears is
+worse than an error that says why."""
+
+
+def for_chart(frame: Any, what: str) -> Any:
+    """`frame` unchanged when a chart may take it; ValueError naming the chart when it has too many rows."""
+    if frame.height > CHART_MAX_ROWS:
+        raise ValueError(f"{what}: {frame.height} rows for one chart (at most {CHART_MAX_ROWS}): aggregate")
+    return frame

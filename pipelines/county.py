@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from schemas.yamltext import load_yaml
+from schemas.yamltext import read_county_mapping
 
 PROFILE_FILE = "county.yaml"
 DEFAULT_ISSUER = "县农业农村局"
@@ -36,17 +36,7 @@ class CountyProfile:
 def load_profile(county_dir: Path) -> CountyProfile:
     """The county's names from <data>/county/county.yaml (defaults where the file or an entry is absent)."""
     path = county_dir / PROFILE_FILE
-    if not path.is_file():
-        return CountyProfile()
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except Exception as exc:  # yaml.YAMLError and the alias-bomb guard
-        raise CountyProfileError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise CountyProfileError(f"{path}: expected 'county:' and/or 'issuer:' entries")
-    unknown = sorted(set(data) - {"county", "issuer"})
-    if unknown:
-        raise CountyProfileError(f"{path}: unknown entries {unknown}; expected county, issuer")
+    data = read_county_mapping(path, ("county", "issuer"), CountyProfileError)
     values: dict[str, str] = {}
     for key in ("county", "issuer"):
         if key not in data:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import chinese_calendar
 
-from schemas.yamltext import load_yaml
+from schemas.yamltext import read_county_mapping
 
 OVERRIDE_FILE = "calendar.yaml"
 
@@ -95,15 +95,7 @@ def load_calendar(county_dir: Path) -> WorkCalendar:
     path = county_dir / OVERRIDE_FILE
     if not path.is_file():
         return WorkCalendar()
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8")) or {}
-    except Exception as exc:  # yaml.YAMLError and the alias-bomb guard
-        raise CalendarError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(data, dict):
-        raise CalendarError(f"{path}: expected 'holidays:' and/or 'workdays:' lists of dates")
-    unknown = set(data) - {"holidays", "workdays"}
-    if unknown:
-        raise CalendarError(f"{path}: unknown entries {sorted(unknown)}; expected holidays, workdays")
+    data = read_county_mapping(path, ("holidays", "workdays"), CalendarError)
     holidays = _dates(path, "holidays", data.get("holidays"))
     workdays = _dates(path, "workdays", data.get("workdays"))
     both = holidays & workdays

@@ -5,6 +5,7 @@ a few hundred bytes expands to billions of values when anything walks it)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -66,3 +67,21 @@ def load_yaml(text: str) -> Any:
         return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def read_county_mapping(path: Path, keys: tuple[str, ...], error: type[Exception]) -> dict[str, Any]:
+    """A small county settings file (data/county/*.yaml) as a mapping of `keys` only; `error` names the file
+    and what is wrong (not YAML, not a mapping, an unknown entry). A missing file is an empty mapping."""
+    if not path.is_file():
+        return {}
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
+    except Exception as exc:  # yaml.YAMLError and the alias-bomb guard
+        raise error(f"{path}: not valid YAML ({exc})") from exc
+    wanted = " and/or ".join(f"'{k}:'" for k in keys)
+    if not isinstance(data, dict):
+        raise error(f"{path}: expected {wanted} entries")
+    unknown = sorted(set(data) - set(keys))
+    if unknown:
+        raise error(f"{path}: unknown entries {unknown}; expected {', '.join(keys)}")
+    return data

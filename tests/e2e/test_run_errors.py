@@ -72,7 +72,8 @@ def test_a_failing_stage_is_reported_failed_not_done():
     assert seen[-1][1].startswith("failed after") and not any(m.startswith("done") for _, m in seen)
 
 
-def test_an_unreadable_registry_stops_after_ingest_naming_the_file(tmp_path):
+def _unreadable_registry(tmp_path: Path) -> Path:
+    """A data folder whose only registry file is not a workbook, with one department file."""
     data = tmp_path / "data"
     (data / "registry").mkdir(parents=True)
     (data / "registry" / "名册.xlsx").write_text("not a workbook", encoding="utf-8")
@@ -80,6 +81,11 @@ def test_an_unreadable_registry_stops_after_ingest_naming_the_file(tmp_path):
     (data / "inbox" / PERIOD / "health" / "确诊.csv").write_text(
         "姓名,身份证号,疾病名称,确诊日期\n张三,,肺癌,2026-11-02\n", encoding="utf-8"
     )
+    return data
+
+
+def test_an_unreadable_registry_stops_after_ingest_naming_the_file(tmp_path):
+    data = _unreadable_registry(tmp_path)
     result = _run("--data-dir", str(data))
     assert result.exit_code == 5, result.output
     assert "the registry cannot be read" in result.output and "名册.xlsx" in result.output
@@ -154,13 +160,7 @@ def test_a_second_run_while_one_holds_the_warehouse_is_refused_in_one_line(tmp_p
 
 
 def test_allow_missing_does_not_go_ahead_without_a_readable_registry(tmp_path):
-    data = tmp_path / "data"
-    (data / "registry").mkdir(parents=True)
-    (data / "registry" / "名册.xlsx").write_text("not a workbook", encoding="utf-8")
-    (data / "inbox" / PERIOD / "health").mkdir(parents=True)
-    (data / "inbox" / PERIOD / "health" / "确诊.csv").write_text(
-        "姓名,身份证号,疾病名称,确诊日期\n张三,,肺癌,2026-11-02\n", encoding="utf-8"
-    )
+    data = _unreadable_registry(tmp_path)
     result = _run("--data-dir", str(data), "--allow-missing")
     assert result.exit_code == 5, result.output
     assert "no readable registry" in result.output and "名册.xlsx" in result.output
